@@ -1,0 +1,114 @@
+//! accept-message configuration, read once from the environment at cold start.
+
+use aws_config::SdkConfig;
+use lambda_http::http::HeaderName;
+use messaging::config::{ConfigError, Lookup, flag, optional, required};
+use secrecy::SecretString;
+use secrets::{SecretError, SecretSource};
+
+pub const QUEUE_URL: &str = "QUEUE_URL";
+pub const WEBHOOK_HEADER_NAME: &str = "WEBHOOK_HEADER_NAME";
+pub const WEBHOOK_TOKEN: &str = "WEBHOOK_TOKEN";
+pub const WEBHOOK_TOKEN_PARAMETER: &str = "WEBHOOK_TOKEN_PARAMETER";
+pub const ALLOW_UNAUTHENTICATED_WEBHOOKS: &str = "ALLOW_UNAUTHENTICATED_WEBHOOKS";
+/// The header the Octopus subscription sends (its `WebhookHeaderKey`) unless configured otherwise.
+pub const DEFAULT_HEADER_NAME: &str = "X-Octopus-Webhook-Token";
+
+/// How webhooks are authenticated.
+#[derive(Debug, Clone)]
+pub enum TokenConfig {
+    /// A shared secret is required in the webhook header.
+    Required(SecretSource),
+    /// No secret: every webhook is accepted. Only with `ALLOW_UNAUTHENTICATED_WEBHOOKS=true`.
+    Disabled,
+}
+
+impl TokenConfig {
+    /// Reads the secret (from SSM when configured so); `None` when authentication is disabled.
+    pub async fn resolve(self, aws: &SdkConfig) -> Result<Option<SecretString>, SecretError> {
+        match self {
+            Self::Required(source) => source.resolve(aws).await.map(Some),
+            Self::Disabled => Ok(None),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub queue_url: String,
+    pub header_name: HeaderName,
+    pub token: TokenConfig,
+}
+
+impl Config {
+    /// Refuses to build without a secret unless unauthenticated webhooks are allowed explicitly.
+    pub fn from_lookup(lookup: &impl Lookup) -> Result<Self, ConfigError> {
+        let queue_url = required(lookup, QUEUE_URL)?;
+        let header = optional(lookup, WEBHOOK_HEADER_NAME).unwrap_or_else(|| DEFAULT_HEADER_NAME.to_owned());
+        let header_name = HeaderName::try_from(header.as_str()).map_err(|e| ConfigError::Invalid {
+            name: WEBHOOK_HEADER_NAME,
+            reason: e.to_string(),
+        })?;
+        let source = SecretSource::from_lookup(lookup, WEBHOOK_TOKEN, WEBHOOK_TOKEN_PARAMETER)?;
+        let token = match (source, flag(lookup, ALLOW_UNAUTHENTICATED_WEBHOOKS, false)?) {
+            (Some(source), _) => TokenConfig::Required(source),
+            (None, true) => TokenConfig::Disabled,
+            (None, false) => {
+                return Err(ConfigError::Invalid {
+                    name: WEBHOOK_TOKEN,
+                    reason: format!(
+                        "no webhook secret: set {WEBHOOK_TOKEN} or {WEBHOOK_TOKEN_PARAMETER}, \
+                         or {ALLOW_UNAUTHENTICATED_WEBHOOKS}=true for a local demo"
+                    ),
+                });
+            }
+        };
+        Ok(Self {
+            queue_url,
+            header_name,
+            token,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Lookup {
+        move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn refuses_to_start_without_a_secret() {
+        let err = Config::from_lookup(&env(&[(QUEUE_URL, "http://q")])).unwrap_err();
+        assert!(err.to_string().contains("no webhook secret"), "{err}");
+    }
+
+    #[test]
+    fn starts_without_a_secret_only_when_explicitly_allowed() {
+        let config = Config::from_lookup(&env(&[(QUEUE_URL, "http://q"), (ALLOW_UNAUTHENTICATED_WEBHOOKS, "true")])).unwrap();
+        assert!(matches!(config.token, TokenConfig::Disabled));
+        assert!(Config::from_lookup(&env(&[(QUEUE_URL, "http://q"), (ALLOW_UNAUTHENTICATED_WEBHOOKS, "false")])).is_err());
+    }
+
+    #[test]
+    fn uses_the_default_header_name_and_requires_the_queue_url() {
+        let config = Config::from_lookup(&env(&[(QUEUE_URL, "http://q"), (WEBHOOK_TOKEN, "t")])).unwrap();
+        assert_eq!(config.header_name.as_str(), "x-octopus-webhook-token");
+        assert!(matches!(config.token, TokenConfig::Required(SecretSource::Inline(_))));
+        assert_eq!(Config::from_lookup(&env(&[(WEBHOOK_TOKEN, "t")])).unwrap_err(), ConfigError::Missing(QUEUE_URL));
+    }
+
+    #[test]
+    fn refuses_a_header_name_that_is_not_a_valid_http_header() {
+        let err = Config::from_lookup(&env(&[(QUEUE_URL, "q"), (WEBHOOK_TOKEN, "t"), (WEBHOOK_HEADER_NAME, "bad header")]));
+        assert!(matches!(err, Err(ConfigError::Invalid { name: WEBHOOK_HEADER_NAME, .. })));
+    }
+
+    #[test]
+    fn a_token_parameter_is_read_at_cold_start() {
+        let config = Config::from_lookup(&env(&[(QUEUE_URL, "q"), (WEBHOOK_TOKEN_PARAMETER, "/octo/token")])).unwrap();
+        assert!(matches!(config.token, TokenConfig::Required(SecretSource::Parameter(ref n)) if n == "/octo/token"));
+    }
+}
