@@ -70,7 +70,10 @@ mod tests {
     use lambda_http::http::HeaderValue;
 
     fn auth() -> WebhookAuth {
-        WebhookAuth::new(HeaderName::from_static("x-octopus-webhook-token"), Some("s3cret".to_owned().into()))
+        WebhookAuth::new(
+            HeaderName::from_static("x-octopus-webhook-token"),
+            Some("s3cret".to_owned().into()),
+        )
     }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
@@ -89,17 +92,29 @@ mod tests {
     #[test]
     fn refuses_a_missing_wrong_or_repeated_header() {
         assert_eq!(auth().check(&headers(&[])), Err(AuthFailure::Missing));
-        assert_eq!(auth().check(&headers(&[("x-octopus-webhook-token", "s3cre")])), Err(AuthFailure::Wrong));
-        assert_eq!(auth().check(&headers(&[("x-octopus-webhook-token", "s3cret ")])), Err(AuthFailure::Wrong));
         assert_eq!(
-            auth().check(&headers(&[("x-octopus-webhook-token", "s3cret"), ("x-octopus-webhook-token", "s3cret")])),
+            auth().check(&headers(&[("x-octopus-webhook-token", "s3cre")])),
+            Err(AuthFailure::Wrong)
+        );
+        assert_eq!(
+            auth().check(&headers(&[("x-octopus-webhook-token", "s3cret ")])),
+            Err(AuthFailure::Wrong)
+        );
+        assert_eq!(
+            auth().check(&headers(&[
+                ("x-octopus-webhook-token", "s3cret"),
+                ("x-octopus-webhook-token", "s3cret")
+            ])),
             Err(AuthFailure::Repeated)
         );
     }
 
     #[test]
     fn a_secret_in_another_header_does_not_count() {
-        assert_eq!(auth().check(&headers(&[("authorization", "s3cret")])), Err(AuthFailure::Missing));
+        assert_eq!(
+            auth().check(&headers(&[("authorization", "s3cret")])),
+            Err(AuthFailure::Missing)
+        );
     }
 
     #[test]

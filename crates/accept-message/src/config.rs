@@ -87,9 +87,19 @@ mod tests {
 
     #[test]
     fn starts_without_a_secret_only_when_explicitly_allowed() {
-        let config = Config::from_lookup(&env(&[(QUEUE_URL, "http://q"), (ALLOW_UNAUTHENTICATED_WEBHOOKS, "true")])).unwrap();
+        let config = Config::from_lookup(&env(&[
+            (QUEUE_URL, "http://q"),
+            (ALLOW_UNAUTHENTICATED_WEBHOOKS, "true"),
+        ]))
+        .unwrap();
         assert!(matches!(config.token, TokenConfig::Disabled));
-        assert!(Config::from_lookup(&env(&[(QUEUE_URL, "http://q"), (ALLOW_UNAUTHENTICATED_WEBHOOKS, "false")])).is_err());
+        assert!(
+            Config::from_lookup(&env(&[
+                (QUEUE_URL, "http://q"),
+                (ALLOW_UNAUTHENTICATED_WEBHOOKS, "false")
+            ]))
+            .is_err()
+        );
     }
 
     #[test]
@@ -97,13 +107,26 @@ mod tests {
         let config = Config::from_lookup(&env(&[(QUEUE_URL, "http://q"), (WEBHOOK_TOKEN, "t")])).unwrap();
         assert_eq!(config.header_name.as_str(), "x-octopus-webhook-token");
         assert!(matches!(config.token, TokenConfig::Required(SecretSource::Inline(_))));
-        assert_eq!(Config::from_lookup(&env(&[(WEBHOOK_TOKEN, "t")])).unwrap_err(), ConfigError::Missing(QUEUE_URL));
+        assert_eq!(
+            Config::from_lookup(&env(&[(WEBHOOK_TOKEN, "t")])).unwrap_err(),
+            ConfigError::Missing(QUEUE_URL)
+        );
     }
 
     #[test]
     fn refuses_a_header_name_that_is_not_a_valid_http_header() {
-        let err = Config::from_lookup(&env(&[(QUEUE_URL, "q"), (WEBHOOK_TOKEN, "t"), (WEBHOOK_HEADER_NAME, "bad header")]));
-        assert!(matches!(err, Err(ConfigError::Invalid { name: WEBHOOK_HEADER_NAME, .. })));
+        let err = Config::from_lookup(&env(&[
+            (QUEUE_URL, "q"),
+            (WEBHOOK_TOKEN, "t"),
+            (WEBHOOK_HEADER_NAME, "bad header"),
+        ]));
+        assert!(matches!(
+            err,
+            Err(ConfigError::Invalid {
+                name: WEBHOOK_HEADER_NAME,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -36,14 +36,20 @@ impl<P: MessagePublisher> Acceptor<P> {
             tracing::warn!(reason = %failure, header = %self.auth.header(), outcome = "unauthenticated", "webhook refused");
             return response::error(
                 StatusCode::UNAUTHORIZED,
-                &format!("missing or wrong {} header: set it as the subscription's webhook header", self.auth.header()),
+                &format!(
+                    "missing or wrong {} header: set it as the subscription's webhook header",
+                    self.auth.header()
+                ),
             );
         }
         let bytes: &[u8] = request.body().as_ref();
         if bytes.len() > MAX_BODY_BYTES {
             return refuse(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("body is {} bytes; at most {MAX_BODY_BYTES} bytes are accepted", bytes.len()),
+                &format!(
+                    "body is {} bytes; at most {MAX_BODY_BYTES} bytes are accepted",
+                    bytes.len()
+                ),
             );
         }
         let query = request.query_string_parameters();
@@ -79,14 +85,22 @@ impl<P: MessagePublisher> Acceptor<P> {
             }
             Err(e) => {
                 tracing::error!(event_id = %event.id, error = %e, outcome = "queue_unavailable", "webhook not queued");
-                response::error(StatusCode::SERVICE_UNAVAILABLE, "the queue is unavailable; send the webhook again later")
+                response::error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the queue is unavailable; send the webhook again later",
+                )
             }
         }
     }
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response<Body> {
-    tracing::warn!(status = status.as_u16(), reason = message, outcome = "refused", "webhook refused");
+    tracing::warn!(
+        status = status.as_u16(),
+        reason = message,
+        outcome = "refused",
+        "webhook refused"
+    );
     response::error(status, message)
 }
 

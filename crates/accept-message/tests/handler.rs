@@ -1,5 +1,6 @@
 //! accept-message driven through its handler with API Gateway v2 events (fixtures and built
 //! ones), publishing to a real SQS queue on a moto server on loopback.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use accept_message::{Acceptor, Config, SqsPublisher, WebhookAuth};
 use aws_sdk_sqs::types::Message;
@@ -63,7 +64,9 @@ fn attribute<'a>(message: &'a Message, name: &str) -> Option<&'a str> {
 async fn queues_a_guided_failure_with_the_canonical_rule_attributes_and_answers_202() {
     let setup = setup(false).await;
 
-    let (status, body) = setup.send(authed("type=guidance&ACTION=retry&MaximumRetry=3", GUIDED_FAILURE)).await;
+    let (status, body) = setup
+        .send(authed("type=guidance&ACTION=retry&MaximumRetry=3", GUIDED_FAILURE))
+        .await;
 
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let queued = setup.queued().await;
@@ -92,7 +95,9 @@ async fn handles_the_api_gateway_fixture_as_lambda_delivers_it() {
 async fn defaults_maximum_retry_to_one_when_the_url_leaves_it_out() {
     let setup = setup(false).await;
 
-    let (status, _) = setup.send(authed("type=Result&action=Proceed", MANUAL_INTERVENTION)).await;
+    let (status, _) = setup
+        .send(authed("type=Result&action=Proceed", MANUAL_INTERVENTION))
+        .await;
 
     assert_eq!(status, StatusCode::ACCEPTED);
     let queued = setup.queued().await;
@@ -106,14 +111,19 @@ async fn the_queue_never_holds_the_webhook_secret_that_octopus_echoes() {
     let setup = setup(false).await;
     assert!(MANUAL_INTERVENTION.contains(TOKEN), "the fixture echoes the secret");
 
-    let (status, _) = setup.send(authed("type=Result&action=Proceed", MANUAL_INTERVENTION)).await;
+    let (status, _) = setup
+        .send(authed("type=Result&action=Proceed", MANUAL_INTERVENTION))
+        .await;
 
     assert_eq!(status, StatusCode::ACCEPTED);
     let queued = setup.queued().await;
     let body = queued[0].body().unwrap();
     assert!(!body.contains(TOKEN), "secret leaked into the queue: {body}");
     assert!(!body.contains("WebhookHeaderValue"));
-    assert!(body.contains("WebhookHeaderKey"), "the rest of the subscription is kept");
+    assert!(
+        body.contains("WebhookHeaderKey"),
+        "the rest of the subscription is kept"
+    );
 }
 
 #[tokio::test]
@@ -135,7 +145,9 @@ async fn a_fifo_queue_keeps_one_message_when_octopus_sends_the_same_event_twice(
 async fn answers_401_and_queues_nothing_when_the_header_is_missing_or_wrong() {
     let setup = setup(false).await;
 
-    let missing = setup.send(WebhookRequest::post("type=Result&action=Proceed", MANUAL_INTERVENTION)).await;
+    let missing = setup
+        .send(WebhookRequest::post("type=Result&action=Proceed", MANUAL_INTERVENTION))
+        .await;
     let wrong = setup
         .send(WebhookRequest::post("type=Result&action=Proceed", MANUAL_INTERVENTION).header(HEADER, "guess"))
         .await;
@@ -151,7 +163,10 @@ async fn the_header_name_matches_in_any_letter_case() {
     let setup = setup(false).await;
 
     let (status, _) = setup
-        .send(WebhookRequest::post("type=Result&action=Proceed", MANUAL_INTERVENTION).header("X-OCTOPUS-Webhook-Token", TOKEN))
+        .send(
+            WebhookRequest::post("type=Result&action=Proceed", MANUAL_INTERVENTION)
+                .header("X-OCTOPUS-Webhook-Token", TOKEN),
+        )
         .await;
 
     assert_eq!(status, StatusCode::ACCEPTED);
@@ -165,7 +180,10 @@ async fn answers_400_naming_what_is_accepted_for_a_bad_webhook_url() {
         ("action=Retry", "`type` is required"),
         ("type=Deploy&action=Retry", "`type` must be Guidance or Result"),
         ("type=Guidance", "use one of Fail, Retry, Ignore, Exclude"),
-        ("type=Guidance&action=Proceed", "must be one of Fail, Retry, Ignore, Exclude"),
+        (
+            "type=Guidance&action=Proceed",
+            "must be one of Fail, Retry, Ignore, Exclude",
+        ),
         ("type=Guidance&action=Retry&maximumretry=11", "from 0 to 10"),
         ("type=Guidance&action=Retry&maximumretry=abc", "from 0 to 10"),
     ];
@@ -185,7 +203,10 @@ async fn answers_400_for_a_body_that_is_not_a_subscription_payload() {
     let cases = [
         ("", "not valid UTF-8 JSON"),
         ("<xml/>", "not valid UTF-8 JSON"),
-        ("{\"Payload\": {}}", "expected Payload.Event with Id, Category, SpaceId, RelatedDocumentIds"),
+        (
+            "{\"Payload\": {}}",
+            "expected Payload.Event with Id, Category, SpaceId, RelatedDocumentIds",
+        ),
         (
             r#"{"Payload":{"Event":{"Id":"Events-1","Category":"GuidedFailureInterruptionRaised","SpaceId":"Spaces-1","RelatedDocumentIds":["Projects-1"]}}}"#,
             "names no ServerTasks-, Deployments- or RunbookRuns- document",
@@ -204,7 +225,11 @@ async fn answers_400_for_a_body_that_is_not_a_subscription_payload() {
 async fn answers_413_for_a_body_over_256_kib() {
     let setup = setup(false).await;
     let padding = "x".repeat(accept_message::MAX_BODY_BYTES);
-    let body = GUIDED_FAILURE.replacen("\"Timestamp\"", &format!("\"Padding\": \"{padding}\", \"Timestamp\""), 1);
+    let body = GUIDED_FAILURE.replacen(
+        "\"Timestamp\"",
+        &format!("\"Padding\": \"{padding}\", \"Timestamp\""),
+        1,
+    );
 
     let (status, answer) = setup.send(authed("type=Guidance&action=Fail", &body)).await;
 
@@ -217,7 +242,9 @@ async fn answers_413_for_a_body_over_256_kib() {
 async fn answers_405_to_anything_but_post() {
     let setup = setup(false).await;
 
-    let (status, body) = setup.send(authed("type=Guidance&action=Fail", GUIDED_FAILURE).method("GET")).await;
+    let (status, body) = setup
+        .send(authed("type=Guidance&action=Fail", GUIDED_FAILURE).method("GET"))
+        .await;
 
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(body["error"].as_str().unwrap().contains("only POST"));
@@ -231,14 +258,22 @@ async fn answers_200_ignored_and_queues_nothing_for_an_event_of_the_other_kind()
     let (status, body) = setup.send(authed("type=Result&action=Proceed", GUIDED_FAILURE)).await;
 
     assert_eq!(status, StatusCode::OK);
-    assert!(body["ignored"].as_str().unwrap().contains("GuidedFailureInterruptionRaised"));
+    assert!(
+        body["ignored"]
+            .as_str()
+            .unwrap()
+            .contains("GuidedFailureInterruptionRaised")
+    );
     assert!(setup.queued().await.is_empty());
 }
 
 #[tokio::test]
 async fn decodes_a_base64_encoded_body() {
     let setup = setup(false).await;
-    let mut request = authed("type=Guidance&action=Ignore", &base64::engine::general_purpose::STANDARD.encode(GUIDED_FAILURE));
+    let mut request = authed(
+        "type=Guidance&action=Ignore",
+        &base64::engine::general_purpose::STANDARD.encode(GUIDED_FAILURE),
+    );
     request.is_base64_encoded = true;
 
     let (status, _) = setup.send(request).await;
@@ -255,7 +290,11 @@ async fn answers_503_without_detail_when_the_queue_is_unavailable() {
     let auth = WebhookAuth::new(HeaderName::from_static(HEADER), Some(TOKEN.to_owned().into()));
     let acceptor = Acceptor::new(SqsPublisher::new(sqs, missing_queue), auth);
 
-    let (status, body) = answer(acceptor.handle(authed("type=Guidance&action=Fail", GUIDED_FAILURE).to_request()).await);
+    let (status, body) = answer(
+        acceptor
+            .handle(authed("type=Guidance&action=Fail", GUIDED_FAILURE).to_request())
+            .await,
+    );
 
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["error"], "the queue is unavailable; send the webhook again later");

@@ -1,5 +1,6 @@
-//! `make demo`: starts a local SQS (moto) on 127.0.0.1, runs accept-message's handler on real
-//! API Gateway events and prints what happened. Stops everything it started and exits 0.
+//! `make demo`: a local SQS (moto) and the Octopus simulator on 127.0.0.1, both functions' real
+//! handlers in-process, real-shaped webhooks, and a report of what happened. Stops everything it
+//! started; exits non-zero if any outcome is not the expected one.
 
 use std::process::ExitCode;
 

@@ -31,7 +31,10 @@ static QUEUE_COUNTER: AtomicU32 = AtomicU32::new(0);
 impl Moto {
     /// The process-wide moto server, started on first call.
     pub fn shared() -> Result<&'static Moto, String> {
-        SHARED.get_or_init(|| Self::start().map_err(|e| e.to_string())).as_ref().map_err(Clone::clone)
+        SHARED
+            .get_or_init(|| Self::start().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Starts a new moto server on a free loopback port and waits until it answers.
@@ -113,7 +116,10 @@ async fn create_queue(
     redrive: Option<String>,
 ) -> Result<String, aws_sdk_sqs::Error> {
     use aws_sdk_sqs::types::QueueAttributeName as A;
-    let mut request = sqs.create_queue().queue_name(name).attributes(A::VisibilityTimeout, "30");
+    let mut request = sqs
+        .create_queue()
+        .queue_name(name)
+        .attributes(A::VisibilityTimeout, "30");
     if fifo {
         request = request.attributes(A::FifoQueue, "true");
     }
@@ -126,7 +132,10 @@ async fn create_queue(
 /// A name no other test in this run (or a recent run) uses.
 pub fn unique_name(prefix: &str) -> String {
     let n = QUEUE_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     format!("{prefix}-{}-{nanos}-{n}", std::process::id())
 }
 
@@ -135,5 +144,9 @@ fn moto_server() -> PathBuf {
         return PathBuf::from(path);
     }
     let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server");
-    if venv.exists() { venv } else { PathBuf::from("moto_server") }
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("moto_server")
+    }
 }

@@ -77,7 +77,11 @@ pub async fn delete_succeeded(
             continue;
         }
         if let Some(handle) = &message.receipt_handle {
-            sqs.delete_message().queue_url(queue_url).receipt_handle(handle).send().await?;
+            sqs.delete_message()
+                .queue_url(queue_url)
+                .receipt_handle(handle)
+                .send()
+                .await?;
             deleted += 1;
         }
     }
@@ -98,4 +102,91 @@ pub async fn depth(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<usize, 
         .unwrap_or_default();
     let count = |name: A| attributes.get(&name).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
     Ok(count(A::ApproximateNumberOfMessages) + count(A::ApproximateNumberOfMessagesNotVisible))
+}
+
+/// One SQS record as Lambda delivers it, from a message id, String attributes and a body.
+pub fn record(message_id: &str, attributes: &[(&str, &str)], body: &str) -> SqsMessage {
+    let mut record = SqsMessage::default();
+    record.message_id = Some(message_id.to_owned());
+    record.receipt_handle = Some(format!("handle-{message_id}"));
+    record.body = Some(body.to_owned());
+    record.event_source = Some("aws:sqs".to_owned());
+    record.message_attributes = attributes
+        .iter()
+        .map(|(name, value)| {
+            let mut attribute = SqsMessageAttribute::default();
+            attribute.string_value = Some((*value).to_owned());
+            attribute.data_type = Some("String".to_owned());
+            ((*name).to_owned(), attribute)
+        })
+        .collect();
+    record
+}
+
+/// The queue's ARN, as the event source mapping puts it on each record.
+pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<String, aws_sdk_sqs::Error> {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    Ok(sqs
+        .get_queue_attributes()
+        .queue_url(queue_url)
+        .attribute_names(A::QueueArn)
+        .send()
+        .await?
+        .attributes
+        .and_then(|a| a.get(&A::QueueArn).cloned())
+        .unwrap_or_default())
+}
+
+/// What [`pump`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PumpStats {
+    pub batches: usize,
+    pub records: usize,
+    pub deleted: usize,
+    pub failed: usize,
+}
+
+/// An emulation of the SQS event source mapping: receive a batch, hand it to `handler` (which
+/// returns the failed message ids, as a partial batch response), delete the rest, and make the
+/// failed ones visible again at once (as if their visibility timeout had run out), so SQS counts
+/// the receive and, past the redrive limit, moves them to the dead-letter queue. Stops when a
+/// receive comes back empty or after `max_batches`.
+pub async fn pump<F, Fut>(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    batch_size: i32,
+    max_batches: usize,
+    mut handler: F,
+) -> Result<PumpStats, aws_sdk_sqs::Error>
+where
+    F: FnMut(SqsEvent) -> Fut,
+    Fut: std::future::Future<Output = Vec<String>>,
+{
+    let arn = queue_arn(sqs, queue_url).await?;
+    let mut stats = PumpStats::default();
+    while stats.batches < max_batches {
+        let messages = receive(sqs, queue_url, batch_size, 0).await?;
+        if messages.is_empty() {
+            break;
+        }
+        let failed = handler(to_event(&messages, &arn)).await;
+        stats.batches += 1;
+        stats.records += messages.len();
+        stats.failed += failed.len();
+        stats.deleted += delete_succeeded(sqs, queue_url, &messages, &failed).await?;
+        for message in messages
+            .iter()
+            .filter(|m| failed.iter().any(|f| Some(f.as_str()) == m.message_id.as_deref()))
+        {
+            if let Some(handle) = &message.receipt_handle {
+                sqs.change_message_visibility()
+                    .queue_url(queue_url)
+                    .receipt_handle(handle)
+                    .visibility_timeout(0)
+                    .send()
+                    .await?;
+            }
+        }
+    }
+    Ok(stats)
 }

@@ -89,7 +89,10 @@ mod tests {
         assert_eq!(flag(&lookup, "T", false), Ok(true));
         assert_eq!(flag(&lookup, "F", true), Ok(false));
         assert_eq!(flag(&lookup, "UNSET", true), Ok(true));
-        assert!(matches!(flag(&lookup, "X", false), Err(ConfigError::Invalid { name: "X", .. })));
+        assert!(matches!(
+            flag(&lookup, "X", false),
+            Err(ConfigError::Invalid { name: "X", .. })
+        ));
     }
 
     #[test]

@@ -13,8 +13,12 @@ impl OctopusId {
     pub fn parse(value: &str) -> Option<Self> {
         let shaped = !value.is_empty()
             && value.len() <= MAX_LEN
-            && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            && value.split_once('-').is_some_and(|(prefix, rest)| !prefix.is_empty() && !rest.is_empty());
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && value
+                .split_once('-')
+                .is_some_and(|(prefix, rest)| !prefix.is_empty() && !rest.is_empty());
         shaped.then(|| Self(value.to_owned()))
     }
 
@@ -94,14 +98,29 @@ mod tests {
 
     #[test]
     fn accepts_octopus_shaped_ids() {
-        for ok in ["Events-98765", "Spaces-1", "Interruptions-5012", "users-system", "ServerTasks-2041_x"] {
+        for ok in [
+            "Events-98765",
+            "Spaces-1",
+            "Interruptions-5012",
+            "users-system",
+            "ServerTasks-2041_x",
+        ] {
             assert!(OctopusId::parse(ok).is_some(), "{ok}");
         }
     }
 
     #[test]
     fn refuses_ids_that_could_escape_a_url_path_or_are_not_ids() {
-        for bad in ["", "Events", "-1", "Spaces-", "Spaces-1/../x", "Spaces-1?x=1", "Events-1 ", "Évents-1"] {
+        for bad in [
+            "",
+            "Events",
+            "-1",
+            "Spaces-",
+            "Spaces-1/../x",
+            "Spaces-1?x=1",
+            "Events-1 ",
+            "Évents-1",
+        ] {
             assert!(OctopusId::parse(bad).is_none(), "{bad:?}");
         }
         assert!(OctopusId::parse(&format!("Events-{}", "9".repeat(100))).is_none());

@@ -51,7 +51,9 @@ struct RawEvent {
 pub enum PayloadError {
     #[error("body is not valid UTF-8 JSON: {0}")]
     NotJson(#[source] serde_json::Error),
-    #[error("body is not an Octopus subscription payload (expected Payload.Event with Id, Category, SpaceId, RelatedDocumentIds): {0}")]
+    #[error(
+        "body is not an Octopus subscription payload (expected Payload.Event with Id, Category, SpaceId, RelatedDocumentIds): {0}"
+    )]
     NotSubscriptionPayload(#[source] serde_json::Error),
     #[error("Payload.Event.Id {0:?} is not an Octopus event id")]
     BadEventId(String),
@@ -91,11 +93,7 @@ impl SubscriptionPayload {
     /// Removes every `WebhookHeaderValue` under `Payload.Subscription` and replaces any string
     /// that contains `secret` anywhere in the body, so the queue never holds the webhook secret.
     pub fn redact(&mut self, secret: Option<&str>) {
-        if let Some(subscription) = self
-            .body
-            .get_mut("Payload")
-            .and_then(|p| p.get_mut("Subscription"))
-        {
+        if let Some(subscription) = self.body.get_mut("Payload").and_then(|p| p.get_mut("Subscription")) {
             remove_key(subscription, ECHOED_SECRET_FIELD);
         }
         if let Some(secret) = secret.filter(|s| !s.is_empty()) {
@@ -162,13 +160,24 @@ mod tests {
 
     #[test]
     fn refuses_a_body_that_is_not_json() {
-        assert!(matches!(SubscriptionPayload::parse(b"{not json"), Err(PayloadError::NotJson(_))));
-        assert!(matches!(SubscriptionPayload::parse(&[0xff, 0xfe]), Err(PayloadError::NotJson(_))));
+        assert!(matches!(
+            SubscriptionPayload::parse(b"{not json"),
+            Err(PayloadError::NotJson(_))
+        ));
+        assert!(matches!(
+            SubscriptionPayload::parse(&[0xff, 0xfe]),
+            Err(PayloadError::NotJson(_))
+        ));
     }
 
     #[test]
     fn refuses_json_without_the_event_fields() {
-        for body in [json!({}), json!({"Payload": {}}), json!({"Payload": {"Event": {"Id": "Events-1"}}}), json!([1])] {
+        for body in [
+            json!({}),
+            json!({"Payload": {}}),
+            json!({"Payload": {"Event": {"Id": "Events-1"}}}),
+            json!([1]),
+        ] {
             let err = SubscriptionPayload::parse(body.to_string().as_bytes()).unwrap_err();
             assert!(matches!(err, PayloadError::NotSubscriptionPayload(_)), "{body}");
         }
@@ -178,13 +187,22 @@ mod tests {
     fn refuses_malformed_ids_and_a_missing_document() {
         let mut e = event();
         e["SpaceId"] = json!("Spaces-1/../../api");
-        assert!(matches!(SubscriptionPayload::parse(&payload(e)), Err(PayloadError::BadSpaceId(_))));
+        assert!(matches!(
+            SubscriptionPayload::parse(&payload(e)),
+            Err(PayloadError::BadSpaceId(_))
+        ));
         let mut e = event();
         e["Id"] = json!("Events 1");
-        assert!(matches!(SubscriptionPayload::parse(&payload(e)), Err(PayloadError::BadEventId(_))));
+        assert!(matches!(
+            SubscriptionPayload::parse(&payload(e)),
+            Err(PayloadError::BadEventId(_))
+        ));
         let mut e = event();
         e["RelatedDocumentIds"] = json!(["Projects-1"]);
-        assert!(matches!(SubscriptionPayload::parse(&payload(e)), Err(PayloadError::NoDocument)));
+        assert!(matches!(
+            SubscriptionPayload::parse(&payload(e)),
+            Err(PayloadError::NoDocument)
+        ));
     }
 
     #[test]

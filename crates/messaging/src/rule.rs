@@ -178,11 +178,7 @@ pub enum RuleError {
 }
 
 fn list_actions(kind: InterruptionKind) -> String {
-    kind.actions()
-        .iter()
-        .map(|a| a.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    kind.actions().iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 impl Rule {
@@ -330,7 +326,10 @@ mod tests {
     fn reads_attributes_written_by_the_original_producer() {
         let attrs = [("Type", "Guidance"), ("Action", "retry"), ("MaximumRetry", "1")];
         let rule = Rule::from_attributes(|name| attrs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)).unwrap();
-        assert_eq!((rule.kind, rule.action, rule.maximum_retry.get()), (InterruptionKind::Guidance, Action::Retry, 1));
+        assert_eq!(
+            (rule.kind, rule.action, rule.maximum_retry.get()),
+            (InterruptionKind::Guidance, Action::Retry, 1)
+        );
     }
 
     #[test]
@@ -349,7 +348,13 @@ mod tests {
 
     #[test]
     fn maps_each_kind_to_its_event_category() {
-        assert_eq!(InterruptionKind::Guidance.event_category(), "GuidedFailureInterruptionRaised");
-        assert_eq!(InterruptionKind::Result.event_category(), "ManualInterventionInterruptionRaised");
+        assert_eq!(
+            InterruptionKind::Guidance.event_category(),
+            "GuidedFailureInterruptionRaised"
+        );
+        assert_eq!(
+            InterruptionKind::Result.event_category(),
+            "ManualInterventionInterruptionRaised"
+        );
     }
 }

@@ -1,1 +1,15 @@
-//! placeholder
+//! process-message: for each queued webhook, find the pending interruption of that deployment
+//! and answer it by the rule in the message attributes, then report the records that failed so
+//! SQS redelivers them (and, past the redrive limit, moves them to the dead-letter queue).
+
+mod batch;
+pub mod config;
+pub mod decision;
+pub mod record;
+mod responder;
+
+pub use batch::BatchError;
+pub use config::{Config, Options};
+pub use decision::{Decision, SkipReason, Verdict};
+pub use record::{Job, RecordError};
+pub use responder::{InterruptionOutcome, RecordReport, Responder};

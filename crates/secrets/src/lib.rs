@@ -43,7 +43,16 @@ impl SecretSource {
         }
     }
 
-    /// Resolves the secret. Only a `Parameter` source touches the network.
+    /// Resolves the secret, loading the AWS config from the environment only when a parameter
+    /// has to be read, so an inline secret costs nothing at cold start.
+    pub async fn resolve_from_env(self) -> Result<SecretString, SecretError> {
+        match self {
+            Self::Inline(value) => Ok(value),
+            parameter => parameter.resolve(&aws_config::load_from_env().await).await,
+        }
+    }
+
+    /// Resolves the secret with a given AWS config. Only a `Parameter` source touches the network.
     pub async fn resolve(self, aws: &SdkConfig) -> Result<SecretString, SecretError> {
         match self {
             Self::Inline(value) => Ok(value),
@@ -89,7 +98,8 @@ mod tests {
 
     #[test]
     fn a_parameter_name_is_kept_for_reading_at_cold_start() {
-        let source = SecretSource::from_lookup(&env(&[("TOKEN_PARAMETER", "/x/token")]), "TOKEN", "TOKEN_PARAMETER").unwrap();
+        let source =
+            SecretSource::from_lookup(&env(&[("TOKEN_PARAMETER", "/x/token")]), "TOKEN", "TOKEN_PARAMETER").unwrap();
         assert!(matches!(source, Some(SecretSource::Parameter(ref n)) if n == "/x/token"));
     }
 
@@ -97,6 +107,10 @@ mod tests {
     fn both_set_is_refused_and_neither_is_none() {
         let both = env(&[("TOKEN", "a"), ("TOKEN_PARAMETER", "/p")]);
         assert!(SecretSource::from_lookup(&both, "TOKEN", "TOKEN_PARAMETER").is_err());
-        assert!(SecretSource::from_lookup(&env(&[]), "TOKEN", "TOKEN_PARAMETER").unwrap().is_none());
+        assert!(
+            SecretSource::from_lookup(&env(&[]), "TOKEN", "TOKEN_PARAMETER")
+                .unwrap()
+                .is_none()
+        );
     }
 }

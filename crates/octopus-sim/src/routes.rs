@@ -1,0 +1,70 @@
+//! The axum router: routes, the 404 and 405 fallbacks, and the anonymous root documents.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use serde_json::Value;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::observe::observe;
+use crate::state::{DEFAULT_SPACE, Shared};
+use crate::{events, interruptions, json};
+
+pub(crate) fn router(shared: Shared) -> Router {
+    Router::new()
+        .route("/api", get(root))
+        .route("/api/users/me", get(me))
+        .route("/api/events", get(events::list_all))
+        .route("/api/events/{id}", get(events::get))
+        .route("/api/{space}", get(space_root))
+        .route("/api/{space}/events", get(events::list_in_space))
+        .route("/api/{space}/events/{id}", get(events::get_in_space))
+        .route("/api/{space}/interruptions", get(interruptions::list))
+        .route("/api/{space}/interruptions/{id}", get(interruptions::get))
+        .route(
+            "/api/{space}/interruptions/{id}/responsible",
+            get(interruptions::responsible).put(interruptions::take_responsibility),
+        )
+        .route("/api/{space}/interruptions/{id}/submit", post(interruptions::submit))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(shared.clone(), observe))
+        .with_state(shared)
+}
+
+async fn root() -> Json<Value> {
+    Json(json::root(DEFAULT_SPACE))
+}
+
+async fn me(State(shared): State<Shared>, Caller(caller): Caller) -> Result<Json<Value>, ApiError> {
+    let s = shared.lock();
+    let user = s.user(&caller).ok_or_else(ApiError::unauthorized)?;
+    Ok(Json(json::user(user)))
+}
+
+async fn space_root(
+    State(shared): State<Shared>,
+    Path(space): Path<String>,
+    _caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    if shared.lock().spaces.contains(&space) {
+        Ok(Json(json::space_root(&space)))
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "The requested HTTP method is not allowed for this resource.",
+    )
+}

@@ -1,0 +1,109 @@
+//! A batch as the SQS event source mapping delivers it: records of different deployments are
+//! answered concurrently (bounded), records of one deployment in order, and every record that
+//! did not succeed is reported by its message id, so SQS redelivers it and, past the redrive
+//! limit, moves it to the dead-letter queue. Nothing is dropped silently.
+
+use std::collections::HashMap;
+
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsMessage};
+use futures::StreamExt;
+use octopus::{Deadline, OctopusApi};
+use tracing::Instrument;
+
+use crate::record::Job;
+use crate::responder::Responder;
+
+/// A batch that cannot be answered record by record.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// Without a message id a failure could not be reported, so the whole batch is returned.
+    #[error("record {index} of the batch has no messageId; failing the whole batch so that nothing is lost")]
+    MissingMessageId { index: usize },
+}
+
+impl<O: OctopusApi> Responder<O> {
+    /// Processes the records and returns the ids of those that failed.
+    pub async fn process_batch(
+        &self,
+        records: Vec<SqsMessage>,
+        deadline: Deadline,
+    ) -> Result<SqsBatchResponse, BatchError> {
+        let mut failed = Vec::new();
+        let mut groups: Vec<Vec<Job>> = Vec::new();
+        let mut group_of: HashMap<(String, String), usize> = HashMap::new();
+        for (index, record) in records.iter().enumerate() {
+            let message_id = record
+                .message_id
+                .as_deref()
+                .filter(|id| !id.is_empty())
+                .ok_or(BatchError::MissingMessageId { index })?;
+            match Job::parse(message_id, record) {
+                Ok(job) => {
+                    let (space, document) = job.ordering_key();
+                    let key = (space.to_owned(), document.to_owned());
+                    let slot = *group_of.entry(key).or_insert_with(|| {
+                        groups.push(Vec::new());
+                        groups.len() - 1
+                    });
+                    groups[slot].push(job);
+                }
+                Err(error) => {
+                    tracing::error!(message_id, error = %error, outcome = "failed", cause = "bad_record", "record refused");
+                    failed.push(message_id.to_owned());
+                }
+            }
+        }
+        let per_group: Vec<Vec<String>> = futures::stream::iter(groups)
+            .map(|jobs| self.process_group(jobs, deadline))
+            .buffer_unordered(self.options.max_concurrency)
+            .collect()
+            .await;
+        failed.extend(per_group.into_iter().flatten());
+        let mut response = SqsBatchResponse::default();
+        response.batch_item_failures = failed
+            .into_iter()
+            .map(|id| {
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = id;
+                failure
+            })
+            .collect();
+        Ok(response)
+    }
+
+    /// One deployment's records, in order. After a transient failure the later records are
+    /// handed back too, so they are retried after it and keep their order; a permanent failure
+    /// does not hold them back.
+    async fn process_group(&self, jobs: Vec<Job>, deadline: Deadline) -> Vec<String> {
+        let mut failed = Vec::new();
+        let mut held_back = false;
+        for job in jobs {
+            if held_back {
+                tracing::warn!(message_id = %job.message_id, event_id = %job.event.id, outcome = "held_back",
+                    "returned to the queue behind an earlier record of the same deployment");
+                failed.push(job.message_id);
+                continue;
+            }
+            let span = tracing::info_span!("record", message_id = %job.message_id, event_id = %job.event.id);
+            if let Err(error) = self.answer(&job, deadline).instrument(span).await {
+                tracing::error!(
+                    message_id = %job.message_id, event_id = %job.event.id, space_id = %job.event.space_id,
+                    document_id = %job.event.document_id, error = %error, cause = error.cause(),
+                    retryable = error.is_retryable(), outcome = "failed", "record failed"
+                );
+                held_back = error.is_retryable();
+                failed.push(job.message_id);
+            }
+        }
+        failed
+    }
+}
+
+impl From<BatchError> for lambda_runtime::Diagnostic {
+    fn from(error: BatchError) -> Self {
+        Self {
+            error_type: "BatchError".to_owned(),
+            error_message: error.to_string(),
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The decisions, free of I/O: which answer the rule gives once the retry budget is counted,
+//! the Notes that say why, and whether a given interruption is ours to answer.
+
+use messaging::{Action, InterruptionKind, OctopusId, Rule};
+use octopus::Interruption;
+
+/// The answer for this record and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub action: Action,
+    /// The retry budget is spent: the rule said Retry, the answer is Fail.
+    pub budget_spent: bool,
+    pub notes: String,
+}
+
+impl Decision {
+    /// `guided_failures` is how many guided failures the deployment has raised, this one
+    /// included (counted only for Retry rules). `maximumretry=1` allows one retry, as before.
+    pub fn new(rule: &Rule, event_id: &OctopusId, guided_failures: Option<u64>) -> Self {
+        let max = u64::from(rule.maximum_retry.get());
+        match (rule.action, guided_failures) {
+            (Action::Retry, Some(count)) if count > max => Self {
+                action: Action::Fail,
+                budget_spent: true,
+                notes: format!(
+                    "octo-responder: Fail instead of Retry: retry budget spent (guided failure {count} of this \
+                     deployment, maximumretry={max}). Rule: {rule}. Event {event_id}."
+                ),
+            },
+            (Action::Retry, count) => Self {
+                action: Action::Retry,
+                budget_spent: false,
+                notes: format!(
+                    "octo-responder: Retry, attempt {} of {max} (rule: {rule}). Event {event_id}.",
+                    count.unwrap_or(1).max(1)
+                ),
+            },
+            (action, _) => Self {
+                action,
+                budget_spent: false,
+                notes: format!("octo-responder: {action} (rule: {rule}). Event {event_id}."),
+            },
+        }
+    }
+
+    /// The form values to submit: `{"<Type>": "<Action>", "Notes": "..."}`.
+    pub fn form_values(&self, kind: InterruptionKind) -> serde_json::Map<String, serde_json::Value> {
+        let mut values = serde_json::Map::new();
+        values.insert(kind.as_str().to_owned(), self.action.as_str().into());
+        values.insert("Notes".to_owned(), self.notes.clone().into());
+        values
+    }
+}
+
+/// Why an interruption that fits the rule's kind is left for a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Another user holds responsibility: never taken from them.
+    HeldByAnotherUser,
+    /// The form does not offer the action (e.g. Exclude on a worker failure).
+    ActionNotOffered,
+    /// Octopus says the responder's user may not take it (e.g. not in the responsible team).
+    CannotTakeResponsibility,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::HeldByAnotherUser => "held_by_another_user",
+            Self::ActionNotOffered => "action_not_offered",
+            Self::CannotTakeResponsibility => "cannot_take_responsibility",
+        }
+    }
+}
+
+/// What to do with one listed interruption that fits the rule's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Skip(SkipReason),
+    Answer { take_responsibility: bool },
+}
+
+impl Verdict {
+    /// `None` when the interruption is not this rule's to consider: not pending, linked to
+    /// another interruption (answered with it), or without a form element named after the kind.
+    pub fn of(interruption: &Interruption, kind: InterruptionKind, action: Action) -> Option<Self> {
+        if !interruption.is_pending
+            || interruption.is_linked_to_other_interruption
+            || interruption.element(kind.as_str()).is_none()
+        {
+            return None;
+        }
+        Some(if !interruption.offered(kind.as_str()).contains(&action.as_str()) {
+            Self::Skip(SkipReason::ActionNotOffered)
+        } else if interruption.held_by_someone_else() {
+            Self::Skip(SkipReason::HeldByAnotherUser)
+        } else if !interruption.has_responsibility && !interruption.can_take_responsibility {
+            Self::Skip(SkipReason::CannotTakeResponsibility)
+        } else {
+            Self::Answer {
+                take_responsibility: !interruption.has_responsibility,
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use messaging::MaximumRetry;
+    use serde_json::json;
+
+    fn rule(kind: InterruptionKind, action: Action, max: u8) -> Rule {
+        Rule {
+            kind,
+            action,
+            maximum_retry: MaximumRetry::new(max).unwrap(),
+        }
+    }
+
+    fn event() -> OctopusId {
+        OctopusId::parse("Events-7").unwrap()
+    }
+
+    #[test]
+    fn retries_while_the_count_is_within_the_budget() {
+        let decision = Decision::new(&rule(InterruptionKind::Guidance, Action::Retry, 3), &event(), Some(3));
+        assert_eq!(decision.action, Action::Retry);
+        assert!(!decision.budget_spent);
+        assert!(decision.notes.contains("attempt 3 of 3"), "{}", decision.notes);
+        assert!(decision.notes.contains("Events-7"));
+    }
+
+    #[test]
+    fn fails_once_the_count_exceeds_maximum_retry_and_says_so() {
+        let decision = Decision::new(&rule(InterruptionKind::Guidance, Action::Retry, 1), &event(), Some(2));
+        assert_eq!(decision.action, Action::Fail);
+        assert!(decision.budget_spent);
+        assert!(
+            decision.notes.contains("Fail instead of Retry: retry budget spent"),
+            "{}",
+            decision.notes
+        );
+        assert!(decision.notes.contains("guided failure 2"));
+    }
+
+    #[test]
+    fn maximum_retry_zero_fails_the_first_failure() {
+        let decision = Decision::new(&rule(InterruptionKind::Guidance, Action::Retry, 0), &event(), Some(1));
+        assert_eq!(decision.action, Action::Fail);
+    }
+
+    #[test]
+    fn other_actions_are_answered_as_the_rule_says() {
+        let decision = Decision::new(&rule(InterruptionKind::Result, Action::Proceed, 1), &event(), None);
+        assert_eq!(decision.action, Action::Proceed);
+        let values = decision.form_values(InterruptionKind::Result);
+        assert_eq!(values["Result"], "Proceed");
+        assert!(values["Notes"].as_str().unwrap().starts_with("octo-responder: Proceed"));
+    }
+
+    fn interruption(element: &str, buttons: &[&str], responsible: Option<&str>, has: bool, can: bool) -> Interruption {
+        let buttons: Vec<_> = buttons.iter().map(|b| json!({"Text": b, "Value": b})).collect();
+        serde_json::from_value(json!({
+            "Id": "Interruptions-1", "IsPending": true, "IsLinkedToOtherInterruption": false,
+            "Form": {"Values": {}, "Elements": [{"Name": element, "Control": {"Type": "SubmitButtonGroup", "Buttons": buttons}}]},
+            "ResponsibleUserId": responsible, "HasResponsibility": has, "CanTakeResponsibility": can
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn answers_a_free_interruption_offering_the_action_taking_responsibility_first() {
+        let i = interruption("Guidance", &["Fail", "Retry"], None, false, true);
+        assert_eq!(
+            Verdict::of(&i, InterruptionKind::Guidance, Action::Retry),
+            Some(Verdict::Answer {
+                take_responsibility: true
+            })
+        );
+    }
+
+    #[test]
+    fn does_not_take_responsibility_again_when_already_ours() {
+        let i = interruption("Guidance", &["Retry"], Some("Users-1"), true, true);
+        assert_eq!(
+            Verdict::of(&i, InterruptionKind::Guidance, Action::Retry),
+            Some(Verdict::Answer {
+                take_responsibility: false
+            })
+        );
+    }
+
+    #[test]
+    fn leaves_an_interruption_held_by_another_user_or_not_offering_the_action() {
+        let held = interruption("Guidance", &["Retry"], Some("Users-2"), false, true);
+        assert_eq!(
+            Verdict::of(&held, InterruptionKind::Guidance, Action::Retry),
+            Some(Verdict::Skip(SkipReason::HeldByAnotherUser))
+        );
+        let worker = interruption("Guidance", &["Fail", "Retry", "Ignore"], None, false, true);
+        assert_eq!(
+            Verdict::of(&worker, InterruptionKind::Guidance, Action::Exclude),
+            Some(Verdict::Skip(SkipReason::ActionNotOffered))
+        );
+        let team_only = interruption("Result", &["Proceed", "Abort"], None, false, false);
+        assert_eq!(
+            Verdict::of(&team_only, InterruptionKind::Result, Action::Proceed),
+            Some(Verdict::Skip(SkipReason::CannotTakeResponsibility))
+        );
+    }
+
+    #[test]
+    fn never_answers_an_interruption_of_the_other_kind_a_linked_or_a_finished_one() {
+        let manual = interruption("Result", &["Proceed", "Abort"], None, false, true);
+        assert_eq!(Verdict::of(&manual, InterruptionKind::Guidance, Action::Fail), None);
+        let mut linked = interruption("Guidance", &["Fail"], None, false, true);
+        linked.is_linked_to_other_interruption = true;
+        assert_eq!(Verdict::of(&linked, InterruptionKind::Guidance, Action::Fail), None);
+        let mut done = interruption("Guidance", &["Fail"], None, false, true);
+        done.is_pending = false;
+        assert_eq!(Verdict::of(&done, InterruptionKind::Guidance, Action::Fail), None);
+    }
+}

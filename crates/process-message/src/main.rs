@@ -1,0 +1,22 @@
+//! process-message: the Lambda entry point. Reads config and the Octopus API key once per cold
+//! start, builds one HTTP client, then answers SQS batches with a partial batch response.
+
+use std::sync::Arc;
+
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use messaging::config::Env;
+use octopus::HttpOctopus;
+use process_message::{Config, Responder};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = Config::from_lookup(&Env)?;
+    let settings = config.octopus_settings().await?;
+    let responder = Arc::new(Responder::new(HttpOctopus::new(settings)?, config.options));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
+        let responder = Arc::clone(&responder);
+        async move { responder.handle(event).await }
+    }))
+    .await
+}

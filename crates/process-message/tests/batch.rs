@@ -1,0 +1,260 @@
+//! process-message's batch contract: partial batch responses, ordering per deployment,
+//! concurrency across deployments, retries of transient Octopus failures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use aws_lambda_events::sqs::SqsEvent;
+use common::*;
+use octopus::{Deadline, HttpOctopus};
+use octopus_sim::{Fault, Method};
+use process_message::{Options, Responder};
+
+const FIXTURE: &str = include_str!("fixtures/sqs-batch-original-producer.json");
+
+#[tokio::test]
+async fn a_fixture_batch_from_the_original_producer_fails_only_its_poison_record() {
+    let w = world().await;
+    let event: SqsEvent = serde_json::from_str(FIXTURE).unwrap();
+
+    let failed = w.run(event.records).await;
+
+    assert_eq!(failed, ["7b1f0c9e-3d2a-4e5f-9a8b-1c2d3e4f5a6b"]);
+    let listing = w
+        .sim
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/api/Spaces-1/interruptions")
+        .unwrap();
+    assert!(listing.query.unwrap().contains("regarding=ServerTasks-2041"));
+}
+
+#[tokio::test]
+async fn one_bad_record_never_fails_the_others() {
+    let w = world().await;
+    let target = w.deployment();
+    let raised = w.sim.raise_guided_failure(&target, &[]);
+    let poison = harness::sqs::record(
+        "bad",
+        &[("Type", "Guidance"), ("Action", "Retry"), ("MaximumRetry", "x")],
+        "{}",
+    );
+
+    let failed = w.run(vec![poison, w.record("good", &raised.event_id, RETRY_3)]).await;
+
+    assert_eq!(failed, ["bad"]);
+    assert_eq!(w.submitted(&raised.interruption_id, "Guidance").len(), 1);
+}
+
+#[tokio::test]
+async fn a_record_without_a_message_id_fails_the_whole_batch_so_nothing_is_lost() {
+    let w = world().await;
+    let target = w.deployment();
+    let raised = w.sim.raise_guided_failure(&target, &[]);
+    let mut record = w.record("x", &raised.event_id, RETRY_3);
+    record.message_id = None;
+
+    let result = w.responder.process_batch(vec![record], deadline()).await;
+
+    let error = result.unwrap_err().to_string();
+    assert!(error.contains("no messageId"), "{error}");
+}
+
+#[tokio::test]
+async fn transient_server_errors_are_retried_within_the_invocation() {
+    let w = world().await;
+    let target = w.deployment();
+    let raised = w.sim.raise_guided_failure(&target, &[]);
+    w.sim
+        .inject(Fault::status(503).path_contains("/interruptions?").times(2));
+
+    let failed = w.run(vec![w.record("m-1", &raised.event_id, RETRY_3)]).await;
+
+    assert!(failed.is_empty());
+    assert_eq!(w.requests_to("GET", "/interruptions"), 3);
+    assert_eq!(w.submitted(&raised.interruption_id, "Guidance").len(), 1);
+}
+
+#[tokio::test]
+async fn a_429_is_retried_after_its_retry_after() {
+    let w = world().await;
+    let target = w.deployment();
+    let raised = w.sim.raise_manual_intervention(&target);
+    w.sim.inject(Fault::too_many_requests(1).path_contains("/submit"));
+    let started = std::time::Instant::now();
+
+    let failed = w.run(vec![w.record("m-1", &raised.event_id, PROCEED)]).await;
+
+    assert!(failed.is_empty());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited for Retry-After"
+    );
+    assert_eq!(w.requests_to("POST", "/submit"), 2);
+}
+
+#[tokio::test]
+async fn a_slow_answer_times_out_and_is_retried() {
+    let w = world().await;
+    let target = w.deployment();
+    let raised = w.sim.raise_manual_intervention(&target);
+    w.sim
+        .inject(Fault::delay(Duration::from_millis(900)).path_contains("/interruptions?"));
+
+    let failed = w.run(vec![w.record("m-1", &raised.event_id, PROCEED)]).await;
+
+    assert!(failed.is_empty());
+    assert_eq!(w.submitted(&raised.interruption_id, "Result").len(), 1);
+}
+
+#[tokio::test]
+async fn an_outage_of_one_deployments_calls_reports_only_its_records() {
+    let w = world().await;
+    let (a, b) = (w.deployment(), w.deployment());
+    let (raised_a, raised_b) = (w.sim.raise_manual_intervention(&a), w.sim.raise_manual_intervention(&b));
+    w.sim.inject(
+        Fault::status(502)
+            .path_contains(format!("regarding={}", a.task_id))
+            .times(100),
+    );
+
+    let failed = w
+        .run(vec![
+            w.record("a", &raised_a.event_id, PROCEED),
+            w.record("b", &raised_b.event_id, PROCEED),
+        ])
+        .await;
+
+    assert_eq!(failed, ["a"]);
+    assert_eq!(w.submitted(&raised_b.interruption_id, "Result").len(), 1);
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_deadline_and_the_record_is_handed_back() {
+    let w = world().await;
+    let target = w.deployment();
+    let raised = w.sim.raise_manual_intervention(&target);
+    w.sim.set_outage(true);
+
+    let response = w
+        .responder
+        .process_batch(
+            vec![w.record("m-1", &raised.event_id, PROCEED)],
+            Deadline::after(Duration::from_millis(100)),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(failed(response), ["m-1"]);
+    assert!(w.sim.requests().len() < 4, "no retry that the deadline could not fit");
+}
+
+#[tokio::test]
+async fn a_rejected_api_key_fails_the_record_without_retrying() {
+    let w = world().await;
+    let responder = Responder::new(
+        HttpOctopus::new(settings(&w.sim, "API-WRONG")).unwrap(),
+        Options::default(),
+    );
+    let target = w.deployment();
+    let raised = w.sim.raise_manual_intervention(&target);
+
+    let response = responder
+        .process_batch(vec![w.record("m-1", &raised.event_id, PROCEED)], deadline())
+        .await
+        .unwrap();
+
+    assert_eq!(failed(response), ["m-1"]);
+    assert_eq!(w.sim.requests().len(), 1, "401 is not retried");
+    assert_eq!(w.sim.requests()[0].status, 401);
+}
+
+#[tokio::test]
+async fn records_of_one_deployment_are_answered_in_order() {
+    let w = world().await;
+    let target = w.deployment();
+    let manual = w.sim.raise_manual_intervention(&target);
+    let failure = w.sim.raise_guided_failure(&target, &[]);
+
+    let failed = w
+        .run(vec![
+            w.record("first", &manual.event_id, PROCEED),
+            w.record(
+                "second",
+                &failure.event_id,
+                &[("Type", "Guidance"), ("Action", "Ignore")],
+            ),
+        ])
+        .await;
+
+    assert!(failed.is_empty());
+    let order: Vec<_> = w.sim.submissions().into_iter().map(|s| s.interruption_id).collect();
+    assert_eq!(order, [manual.interruption_id, failure.interruption_id]);
+}
+
+#[tokio::test]
+async fn after_a_transient_failure_later_records_of_that_deployment_are_handed_back_too() {
+    let w = world().await;
+    let target = w.deployment();
+    let manual = w.sim.raise_manual_intervention(&target);
+    let failure = w.sim.raise_guided_failure(&target, &[]);
+    w.sim.inject(
+        Fault::status(503)
+            .method(Method::POST)
+            .path_contains("/submit")
+            .times(100),
+    );
+
+    let failed = w
+        .run(vec![
+            w.record("first", &manual.event_id, PROCEED),
+            w.record(
+                "second",
+                &failure.event_id,
+                &[("Type", "Guidance"), ("Action", "Ignore")],
+            ),
+        ])
+        .await;
+
+    assert_eq!(failed, ["first", "second"]);
+    let listings_for_second = w
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/interruptions"))
+        .count();
+    assert_eq!(listings_for_second, 1, "the second record was not started");
+}
+
+#[tokio::test]
+async fn records_of_different_deployments_are_answered_concurrently() {
+    let w = world().await;
+    w.sim.set_latency(Duration::from_millis(50));
+    let records: Vec<_> = (0..4)
+        .map(|n| {
+            let target = w.deployment();
+            let raised = w.sim.raise_manual_intervention(&target);
+            w.record(&format!("m-{n}"), &raised.event_id, PROCEED)
+        })
+        .collect();
+
+    let failed = w.run(records).await;
+
+    assert!(failed.is_empty());
+    let listings: Vec<_> = w
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/interruptions"))
+        .collect();
+    assert_eq!(listings.len(), 4);
+    let first_finished = listings.iter().map(|r| r.finished).min().unwrap();
+    let started_before = listings.iter().filter(|r| r.started < first_finished).count();
+    assert!(
+        started_before >= 2,
+        "listings of different deployments overlapped: {started_before}"
+    );
+    assert_eq!(w.sim.submissions().len(), 4);
+}
