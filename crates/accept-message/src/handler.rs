@@ -3,7 +3,7 @@
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
-use messaging::{EVENT_ID, Rule, SubscriptionPayload};
+use messaging::{EVENT_ID, Rule, SubscriptionPayload, WebhookEvent};
 
 use crate::auth::WebhookAuth;
 use crate::publisher::{MessagePublisher, OutgoingMessage};
@@ -61,20 +61,22 @@ impl<P: MessagePublisher> Acceptor<P> {
             Ok(payload) => payload,
             Err(e) => return refuse(StatusCode::BAD_REQUEST, &e.to_string()),
         };
-        let event = &payload.event;
-        if !event.category.eq_ignore_ascii_case(rule.kind.event_category()) {
+        if !payload.category().eq_ignore_ascii_case(rule.kind.event_category()) {
             let reason = format!(
                 "event category {:?} is not answered by type={} (which answers {})",
-                event.category,
+                payload.category(),
                 rule.kind,
                 rule.kind.event_category()
             );
-            tracing::info!(event_id = %event.id, category = %event.category, %rule, outcome = "ignored", "webhook ignored");
+            tracing::info!(category = payload.category(), %rule, outcome = "ignored", "webhook ignored");
             return response::ignored(&reason);
         }
+        let event = match payload.event() {
+            Ok(event) => event,
+            Err(e) => return refuse(StatusCode::BAD_REQUEST, &e.to_string()),
+        };
         payload.redact(self.auth.secret());
-        let message = outgoing(&rule, &payload);
-        let event = &payload.event;
+        let message = outgoing(&rule, &event, &payload);
         match self.publisher.publish(message).await {
             Ok(message_id) => {
                 tracing::info!(
@@ -104,8 +106,7 @@ fn refuse(status: StatusCode, message: &str) -> Response<Body> {
     response::error(status, message)
 }
 
-fn outgoing(rule: &Rule, payload: &SubscriptionPayload) -> OutgoingMessage {
-    let event = &payload.event;
+fn outgoing(rule: &Rule, event: &WebhookEvent, payload: &SubscriptionPayload) -> OutgoingMessage {
     let mut attributes = rule.attributes().to_vec();
     attributes.push((EVENT_ID, event.id.to_string()));
     OutgoingMessage {

@@ -268,6 +268,19 @@ async fn answers_200_ignored_and_queues_nothing_for_an_event_of_the_other_kind()
 }
 
 #[tokio::test]
+async fn answers_200_ignored_for_another_category_even_when_it_regards_no_task() {
+    let setup = setup(false).await;
+    let body = r#"{"Payload":{"Event":{"Id":"Events-5","Category":"MachineHealthChanged","SpaceId":"Spaces-1",
+        "RelatedDocumentIds":["Machines-3"]}}}"#;
+
+    let (status, answer) = setup.send(authed("type=Guidance&action=Retry", body)).await;
+
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(answer["ignored"].as_str().unwrap().contains("MachineHealthChanged"));
+    assert!(setup.queued().await.is_empty());
+}
+
+#[tokio::test]
 async fn decodes_a_base64_encoded_body() {
     let setup = setup(false).await;
     let mut request = authed(

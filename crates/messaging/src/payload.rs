@@ -34,7 +34,7 @@ struct PayloadSection {
     event: RawEvent,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 struct RawEvent {
     #[serde(rename = "Id")]
     id: String,
@@ -63,30 +63,38 @@ pub enum PayloadError {
     NoDocument,
 }
 
-/// A parsed subscription payload: the validated event and the whole JSON body.
+/// A subscription payload with the required event fields present, kept whole as JSON. The
+/// category can be read before the ids are validated, so an event that is not for the rule is
+/// recognised (and answered 200) even when it regards no task.
 #[derive(Debug, Clone)]
 pub struct SubscriptionPayload {
-    pub event: WebhookEvent,
+    raw: RawEvent,
     pub body: Value,
 }
 
 impl SubscriptionPayload {
     pub fn parse(bytes: &[u8]) -> Result<Self, PayloadError> {
         let body: Value = serde_json::from_slice(bytes).map_err(PayloadError::NotJson)?;
-        let event = Self::event_of(&body)?;
-        Ok(Self { event, body })
-    }
-
-    fn event_of(body: &Value) -> Result<WebhookEvent, PayloadError> {
-        let raw = Envelope::deserialize(body)
+        let raw = Envelope::deserialize(&body)
             .map_err(PayloadError::NotSubscriptionPayload)?
             .payload
             .event;
+        Ok(Self { raw, body })
+    }
+
+    /// `Payload.Event.Category` as sent.
+    pub fn category(&self) -> &str {
+        &self.raw.category
+    }
+
+    /// The event with its ids validated and its document picked.
+    pub fn event(&self) -> Result<WebhookEvent, PayloadError> {
+        let raw = &self.raw;
         Ok(WebhookEvent {
-            id: OctopusId::parse(&raw.id).ok_or_else(|| PayloadError::BadEventId(raw.id.clone()))?,
-            space_id: SpaceId::parse(&raw.space_id).ok_or_else(|| PayloadError::BadSpaceId(raw.space_id.clone()))?,
+            id: OctopusId::parse(&raw.id).ok_or_else(|| PayloadError::BadEventId(shorten(&raw.id)))?,
+            space_id: SpaceId::parse(&raw.space_id).ok_or_else(|| PayloadError::BadSpaceId(shorten(&raw.space_id)))?,
             document_id: DocumentId::select(&raw.related_document_ids).ok_or(PayloadError::NoDocument)?,
-            category: raw.category,
+            category: raw.category.clone(),
         })
     }
 
@@ -129,7 +137,17 @@ fn scrub(value: &mut Value, secret: &str) {
 
 /// Reads the validated event back out of a queued body (process-message's side).
 pub fn event_from_body(body: &str) -> Result<WebhookEvent, PayloadError> {
-    SubscriptionPayload::parse(body.as_bytes()).map(|p| p.event)
+    SubscriptionPayload::parse(body.as_bytes())?.event()
+}
+
+/// An untrusted value as it may appear in an error message: at most 64 characters.
+fn shorten(value: &str) -> String {
+    const MAX: usize = 64;
+    if value.chars().count() <= MAX {
+        value.to_owned()
+    } else {
+        format!("{}...", value.chars().take(MAX).collect::<String>())
+    }
 }
 
 #[cfg(test)]
@@ -151,11 +169,23 @@ mod tests {
 
     #[test]
     fn reads_the_event_ignoring_unknown_fields_and_string_numbers() {
-        let parsed = SubscriptionPayload::parse(&payload(event())).unwrap();
-        assert_eq!(parsed.event.id.as_str(), "Events-1");
-        assert_eq!(parsed.event.space_id.as_str(), "Spaces-1");
-        assert_eq!(parsed.event.document_id.as_str(), "ServerTasks-9");
-        assert_eq!(parsed.event.category, "GuidedFailureInterruptionRaised");
+        let parsed = SubscriptionPayload::parse(&payload(event())).unwrap().event().unwrap();
+        assert_eq!(parsed.id.as_str(), "Events-1");
+        assert_eq!(parsed.space_id.as_str(), "Spaces-1");
+        assert_eq!(parsed.document_id.as_str(), "ServerTasks-9");
+        assert_eq!(parsed.category, "GuidedFailureInterruptionRaised");
+    }
+
+    #[test]
+    fn error_messages_quote_at_most_64_characters_of_a_bad_id() {
+        let mut e = event();
+        e["Id"] = json!("x".repeat(10_000));
+        let message = SubscriptionPayload::parse(&payload(e))
+            .unwrap()
+            .event()
+            .unwrap_err()
+            .to_string();
+        assert!(message.len() < 150, "{message}");
     }
 
     #[test]
@@ -185,24 +215,18 @@ mod tests {
 
     #[test]
     fn refuses_malformed_ids_and_a_missing_document() {
+        let validated = |e: Value| SubscriptionPayload::parse(&payload(e)).unwrap().event();
         let mut e = event();
         e["SpaceId"] = json!("Spaces-1/../../api");
-        assert!(matches!(
-            SubscriptionPayload::parse(&payload(e)),
-            Err(PayloadError::BadSpaceId(_))
-        ));
+        assert!(matches!(validated(e), Err(PayloadError::BadSpaceId(_))));
         let mut e = event();
         e["Id"] = json!("Events 1");
-        assert!(matches!(
-            SubscriptionPayload::parse(&payload(e)),
-            Err(PayloadError::BadEventId(_))
-        ));
+        assert!(matches!(validated(e), Err(PayloadError::BadEventId(_))));
         let mut e = event();
         e["RelatedDocumentIds"] = json!(["Projects-1"]);
-        assert!(matches!(
-            SubscriptionPayload::parse(&payload(e)),
-            Err(PayloadError::NoDocument)
-        ));
+        let parsed = SubscriptionPayload::parse(&payload(e)).unwrap();
+        assert_eq!(parsed.category(), "GuidedFailureInterruptionRaised", "readable before validation");
+        assert!(matches!(parsed.event(), Err(PayloadError::NoDocument)));
     }
 
     #[test]
@@ -214,6 +238,7 @@ mod tests {
             "Note": "token was s3cret"}});
         let mut parsed = SubscriptionPayload::parse(body.to_string().as_bytes()).unwrap();
         parsed.redact(Some("s3cret"));
+        assert_eq!(parsed.event().unwrap().id.as_str(), "Events-1");
         let out = parsed.to_json();
         assert!(!out.contains("s3cret"), "{out}");
         assert!(!out.contains("WebhookHeaderValue"), "{out}");
@@ -224,6 +249,6 @@ mod tests {
     #[test]
     fn a_queued_body_reads_back_to_the_same_event() {
         let parsed = SubscriptionPayload::parse(&payload(event())).unwrap();
-        assert_eq!(event_from_body(&parsed.to_json()).unwrap(), parsed.event);
+        assert_eq!(event_from_body(&parsed.to_json()).unwrap(), parsed.event().unwrap());
     }
 }
