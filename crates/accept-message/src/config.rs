@@ -74,27 +74,24 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Lookup {
-        move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
-    }
+    use messaging::config::Pairs;
 
     #[test]
     fn refuses_to_start_without_a_secret() {
-        let err = Config::from_lookup(&env(&[(QUEUE_URL, "http://q")])).unwrap_err();
+        let err = Config::from_lookup(&Pairs(&[(QUEUE_URL, "http://q")])).unwrap_err();
         assert!(err.to_string().contains("no webhook secret"), "{err}");
     }
 
     #[test]
     fn starts_without_a_secret_only_when_explicitly_allowed() {
-        let config = Config::from_lookup(&env(&[
+        let config = Config::from_lookup(&Pairs(&[
             (QUEUE_URL, "http://q"),
             (ALLOW_UNAUTHENTICATED_WEBHOOKS, "true"),
         ]))
         .unwrap();
         assert!(matches!(config.token, TokenConfig::Disabled));
         assert!(
-            Config::from_lookup(&env(&[
+            Config::from_lookup(&Pairs(&[
                 (QUEUE_URL, "http://q"),
                 (ALLOW_UNAUTHENTICATED_WEBHOOKS, "false")
             ]))
@@ -104,18 +101,18 @@ mod tests {
 
     #[test]
     fn uses_the_default_header_name_and_requires_the_queue_url() {
-        let config = Config::from_lookup(&env(&[(QUEUE_URL, "http://q"), (WEBHOOK_TOKEN, "t")])).unwrap();
+        let config = Config::from_lookup(&Pairs(&[(QUEUE_URL, "http://q"), (WEBHOOK_TOKEN, "t")])).unwrap();
         assert_eq!(config.header_name.as_str(), "x-octopus-webhook-token");
         assert!(matches!(config.token, TokenConfig::Required(SecretSource::Inline(_))));
         assert_eq!(
-            Config::from_lookup(&env(&[(WEBHOOK_TOKEN, "t")])).unwrap_err(),
+            Config::from_lookup(&Pairs(&[(WEBHOOK_TOKEN, "t")])).unwrap_err(),
             ConfigError::Missing(QUEUE_URL)
         );
     }
 
     #[test]
     fn refuses_a_header_name_that_is_not_a_valid_http_header() {
-        let err = Config::from_lookup(&env(&[
+        let err = Config::from_lookup(&Pairs(&[
             (QUEUE_URL, "q"),
             (WEBHOOK_TOKEN, "t"),
             (WEBHOOK_HEADER_NAME, "bad header"),
@@ -131,7 +128,8 @@ mod tests {
 
     #[test]
     fn a_token_parameter_is_read_at_cold_start() {
-        let config = Config::from_lookup(&env(&[(QUEUE_URL, "q"), (WEBHOOK_TOKEN_PARAMETER, "/octo/token")])).unwrap();
+        let config =
+            Config::from_lookup(&Pairs(&[(QUEUE_URL, "q"), (WEBHOOK_TOKEN_PARAMETER, "/octo/token")])).unwrap();
         assert!(matches!(config.token, TokenConfig::Required(SecretSource::Parameter(ref n)) if n == "/octo/token"));
     }
 }

@@ -33,6 +33,19 @@ impl Lookup for Env {
     }
 }
 
+/// A fixed set of values, for tests and tools that configure a function without its environment.
+#[derive(Debug, Clone, Copy)]
+pub struct Pairs(pub &'static [(&'static str, &'static str)]);
+
+impl Lookup for Pairs {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned())
+    }
+}
+
 /// A value that is set and not blank.
 pub fn optional(lookup: &impl Lookup, name: &'static str) -> Option<String> {
     lookup.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
@@ -72,20 +85,16 @@ where
 mod tests {
     use super::*;
 
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Lookup {
-        move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
-    }
-
     #[test]
     fn blank_values_count_as_unset() {
-        let lookup = env(&[("A", "  ")]);
+        let lookup = Pairs(&[("A", "  ")]);
         assert_eq!(optional(&lookup, "A"), None);
         assert_eq!(required(&lookup, "A"), Err(ConfigError::Missing("A")));
     }
 
     #[test]
     fn flags_accept_true_false_and_refuse_anything_else() {
-        let lookup = env(&[("T", "TRUE"), ("F", "0"), ("X", "maybe")]);
+        let lookup = Pairs(&[("T", "TRUE"), ("F", "0"), ("X", "maybe")]);
         assert_eq!(flag(&lookup, "T", false), Ok(true));
         assert_eq!(flag(&lookup, "F", true), Ok(false));
         assert_eq!(flag(&lookup, "UNSET", true), Ok(true));
@@ -97,7 +106,7 @@ mod tests {
 
     #[test]
     fn parsed_values_report_the_variable_name_on_error() {
-        let lookup = env(&[("N", "12"), ("BAD", "x")]);
+        let lookup = Pairs(&[("N", "12"), ("BAD", "x")]);
         assert_eq!(parsed(&lookup, "N", 0u32), Ok(12));
         assert_eq!(parsed(&lookup, "UNSET", 7u32), Ok(7));
         let err = parsed(&lookup, "BAD", 0u32).unwrap_err();

@@ -225,7 +225,11 @@ mod tests {
         let mut e = event();
         e["RelatedDocumentIds"] = json!(["Projects-1"]);
         let parsed = SubscriptionPayload::parse(&payload(e)).unwrap();
-        assert_eq!(parsed.category(), "GuidedFailureInterruptionRaised", "readable before validation");
+        assert_eq!(
+            parsed.category(),
+            "GuidedFailureInterruptionRaised",
+            "readable before validation"
+        );
         assert!(matches!(parsed.event(), Err(PayloadError::NoDocument)));
     }
 

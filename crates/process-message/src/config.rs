@@ -91,14 +91,11 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Lookup {
-        move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
-    }
+    use messaging::config::Pairs;
 
     #[test]
     fn reads_the_server_key_and_defaults() {
-        let config = Config::from_lookup(&env(&[
+        let config = Config::from_lookup(&Pairs(&[
             (OCTOPUS_SERVER_URL, "https://octopus.example.com"),
             (OCTOPUS_API_KEY, "API-TEST"),
         ]))
@@ -110,9 +107,9 @@ mod tests {
 
     #[test]
     fn requires_an_api_key_and_an_http_url() {
-        let no_key = Config::from_lookup(&env(&[(OCTOPUS_SERVER_URL, "https://o.example.com")]));
+        let no_key = Config::from_lookup(&Pairs(&[(OCTOPUS_SERVER_URL, "https://o.example.com")]));
         assert!(no_key.unwrap_err().to_string().contains(OCTOPUS_API_KEY_PARAMETER));
-        let bad_url = Config::from_lookup(&env(&[
+        let bad_url = Config::from_lookup(&Pairs(&[
             (OCTOPUS_SERVER_URL, "octopus.example.com"),
             (OCTOPUS_API_KEY, "k"),
         ]));
@@ -127,7 +124,7 @@ mod tests {
 
     #[test]
     fn dry_run_and_concurrency_are_configurable_within_bounds() {
-        let config = Config::from_lookup(&env(&[
+        let config = Config::from_lookup(&Pairs(&[
             (OCTOPUS_SERVER_URL, "http://127.0.0.1:8080"),
             (OCTOPUS_API_KEY, "k"),
             (DRY_RUN, "true"),
@@ -136,7 +133,7 @@ mod tests {
         .unwrap();
         assert!(config.options.dry_run);
         assert_eq!(config.options.max_concurrency, 2);
-        let too_many = Config::from_lookup(&env(&[
+        let too_many = Config::from_lookup(&Pairs(&[
             (OCTOPUS_SERVER_URL, "http://127.0.0.1:8080"),
             (OCTOPUS_API_KEY, "k"),
             (MAX_CONCURRENCY, "50"),

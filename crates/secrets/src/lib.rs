@@ -84,31 +84,28 @@ async fn read_parameter(client: &aws_sdk_ssm::Client, name: String) -> Result<Se
 #[cfg(test)]
 mod tests {
     use super::*;
+    use messaging::config::Pairs;
     use secrecy::ExposeSecret;
-
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Lookup {
-        move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
-    }
 
     #[test]
     fn an_inline_value_is_used_as_is() {
-        let source = SecretSource::from_lookup(&env(&[("TOKEN", "abc")]), "TOKEN", "TOKEN_PARAMETER").unwrap();
+        let source = SecretSource::from_lookup(&Pairs(&[("TOKEN", "abc")]), "TOKEN", "TOKEN_PARAMETER").unwrap();
         assert!(matches!(source, Some(SecretSource::Inline(ref s)) if s.expose_secret() == "abc"));
     }
 
     #[test]
     fn a_parameter_name_is_kept_for_reading_at_cold_start() {
         let source =
-            SecretSource::from_lookup(&env(&[("TOKEN_PARAMETER", "/x/token")]), "TOKEN", "TOKEN_PARAMETER").unwrap();
+            SecretSource::from_lookup(&Pairs(&[("TOKEN_PARAMETER", "/x/token")]), "TOKEN", "TOKEN_PARAMETER").unwrap();
         assert!(matches!(source, Some(SecretSource::Parameter(ref n)) if n == "/x/token"));
     }
 
     #[test]
     fn both_set_is_refused_and_neither_is_none() {
-        let both = env(&[("TOKEN", "a"), ("TOKEN_PARAMETER", "/p")]);
+        let both = Pairs(&[("TOKEN", "a"), ("TOKEN_PARAMETER", "/p")]);
         assert!(SecretSource::from_lookup(&both, "TOKEN", "TOKEN_PARAMETER").is_err());
         assert!(
-            SecretSource::from_lookup(&env(&[]), "TOKEN", "TOKEN_PARAMETER")
+            SecretSource::from_lookup(&Pairs(&[]), "TOKEN", "TOKEN_PARAMETER")
                 .unwrap()
                 .is_none()
         );
