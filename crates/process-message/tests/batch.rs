@@ -7,9 +7,10 @@ mod common;
 use std::time::Duration;
 
 use aws_lambda_events::sqs::SqsEvent;
+use aws_lambda_events::sqs::SqsMessage;
 use common::*;
 use octopus::{Deadline, HttpOctopus};
-use octopus_sim::{Fault, Method};
+use octopus_sim::{Fault, Method, Raised};
 use process_message::{Options, Responder};
 
 const FIXTURE: &str = include_str!("fixtures/sqs-batch-original-producer.json");
@@ -171,23 +172,28 @@ async fn a_rejected_api_key_fails_the_record_without_retrying() {
     assert_eq!(w.sim.requests()[0].status, 401);
 }
 
-#[tokio::test]
-async fn records_of_one_deployment_are_answered_in_order() {
-    let w = world().await;
+/// A manual intervention then a guided failure of one deployment, queued in that order.
+fn two_records_of_one_deployment(w: &World) -> (Raised, Raised, Vec<SqsMessage>) {
     let target = w.deployment();
     let manual = w.sim.raise_manual_intervention(&target);
     let failure = w.sim.raise_guided_failure(&target, &[]);
+    let records = vec![
+        w.record("first", &manual.event_id, PROCEED),
+        w.record(
+            "second",
+            &failure.event_id,
+            &[("Type", "Guidance"), ("Action", "Ignore")],
+        ),
+    ];
+    (manual, failure, records)
+}
 
-    let failed = w
-        .run(vec![
-            w.record("first", &manual.event_id, PROCEED),
-            w.record(
-                "second",
-                &failure.event_id,
-                &[("Type", "Guidance"), ("Action", "Ignore")],
-            ),
-        ])
-        .await;
+#[tokio::test]
+async fn records_of_one_deployment_are_answered_in_order() {
+    let w = world().await;
+    let (manual, failure, records) = two_records_of_one_deployment(&w);
+
+    let failed = w.run(records).await;
 
     assert!(failed.is_empty());
     let order: Vec<_> = w.sim.submissions().into_iter().map(|s| s.interruption_id).collect();
@@ -197,9 +203,7 @@ async fn records_of_one_deployment_are_answered_in_order() {
 #[tokio::test]
 async fn after_a_transient_failure_later_records_of_that_deployment_are_handed_back_too() {
     let w = world().await;
-    let target = w.deployment();
-    let manual = w.sim.raise_manual_intervention(&target);
-    let failure = w.sim.raise_guided_failure(&target, &[]);
+    let (_, _, records) = two_records_of_one_deployment(&w);
     w.sim.inject(
         Fault::status(503)
             .method(Method::POST)
@@ -207,16 +211,7 @@ async fn after_a_transient_failure_later_records_of_that_deployment_are_handed_b
             .times(100),
     );
 
-    let failed = w
-        .run(vec![
-            w.record("first", &manual.event_id, PROCEED),
-            w.record(
-                "second",
-                &failure.event_id,
-                &[("Type", "Guidance"), ("Action", "Ignore")],
-            ),
-        ])
-        .await;
+    let failed = w.run(records).await;
 
     assert_eq!(failed, ["first", "second"]);
     let listings_for_second = w
@@ -257,4 +252,48 @@ async fn records_of_different_deployments_are_answered_concurrently() {
         "listings of different deployments overlapped: {started_before}"
     );
     assert_eq!(w.sim.submissions().len(), 4);
+}
+
+#[tokio::test]
+async fn the_lambda_handler_answers_within_the_invocation_deadline() {
+    let w = world().await;
+    let target = w.deployment();
+    let raised = w.sim.raise_manual_intervention(&target);
+    let mut event = SqsEvent::default();
+    event.records = vec![w.record("m-1", &raised.event_id, PROCEED)];
+    let mut context = lambda_runtime::Context::default();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    context.deadline = now_ms + 30_000;
+
+    let response = w
+        .responder
+        .handle(lambda_runtime::LambdaEvent::new(event, context))
+        .await
+        .unwrap();
+
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(w.submitted(&raised.interruption_id, "Result").len(), 1);
+}
+
+#[tokio::test]
+async fn the_lambda_handler_hands_everything_back_when_the_invocation_has_no_time_left() {
+    let w = world().await;
+    let target = w.deployment();
+    let raised = w.sim.raise_manual_intervention(&target);
+    let mut event = SqsEvent::default();
+    event.records = vec![w.record("m-1", &raised.event_id, PROCEED)];
+    let mut context = lambda_runtime::Context::default();
+    context.deadline = 1;
+
+    let response = w
+        .responder
+        .handle(lambda_runtime::LambdaEvent::new(event, context))
+        .await
+        .unwrap();
+
+    assert_eq!(failed(response), ["m-1"]);
+    assert!(w.sim.submissions().is_empty());
 }
