@@ -60,6 +60,12 @@ impl<O: OctopusApi> Responder<O> {
     /// The Lambda handler: every record is answered or reported failed within the invocation.
     pub async fn handle(&self, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, BatchError> {
         let deadline = deadline_of(event.context.deadline, self.options.safety_margin);
+        tracing::debug!(
+            records = event.payload.records.len(),
+            deadline_ms = event.context.deadline,
+            budget_ms = deadline.remaining().as_millis() as u64,
+            "batch received"
+        );
         self.process_batch(event.payload.records, deadline).await
     }
 
@@ -151,14 +157,23 @@ impl<O: OctopusApi> Responder<O> {
     }
 }
 
-/// The invocation's deadline (milliseconds since the epoch) less a margin to report the batch.
+/// Lambda's deadline for an invocation is milliseconds since the epoch; some local runtimes send
+/// the function timeout instead (cargo lambda sends 600000). A value too small to be a timestamp
+/// (before 2020) is therefore taken as a duration from now.
+const EARLIEST_TIMESTAMP_MS: u64 = 1_577_836_800_000;
+
+/// The invocation's deadline less a margin to report the batch.
 fn deadline_of(deadline_ms: u64, margin: Duration) -> Deadline {
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0);
-    let remaining = Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(margin);
-    Deadline::after(remaining)
+    let remaining_ms = if deadline_ms < EARLIEST_TIMESTAMP_MS {
+        deadline_ms
+    } else {
+        deadline_ms.saturating_sub(now_ms)
+    };
+    Deadline::after(Duration::from_millis(remaining_ms).saturating_sub(margin))
 }
 
 #[cfg(test)]
