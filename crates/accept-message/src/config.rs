@@ -3,7 +3,7 @@
 use aws_config::SdkConfig;
 use lambda_http::http::HeaderName;
 use messaging::config::{ConfigError, Lookup, flag, optional, required};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use secrets::{SecretError, SecretSource};
 
 pub const QUEUE_URL: &str = "QUEUE_URL";
@@ -13,6 +13,19 @@ pub const WEBHOOK_TOKEN_PARAMETER: &str = "WEBHOOK_TOKEN_PARAMETER";
 pub const ALLOW_UNAUTHENTICATED_WEBHOOKS: &str = "ALLOW_UNAUTHENTICATED_WEBHOOKS";
 /// The header the Octopus subscription sends (its `WebhookHeaderKey`) unless configured otherwise.
 pub const DEFAULT_HEADER_NAME: &str = "X-Octopus-Webhook-Token";
+
+/// Shortest webhook secret accepted: shorter ones are guessable, and every string in a queued
+/// body that contains the secret is scrubbed, which a short one would make collide with ids.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// Why the webhook secret cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error(transparent)]
+    Read(#[from] SecretError),
+    #[error("the webhook secret is {0} characters long; use at least {MIN_TOKEN_CHARS}")]
+    TooShort(usize),
+}
 
 /// How webhooks are authenticated.
 #[derive(Debug, Clone)]
@@ -25,10 +38,22 @@ pub enum TokenConfig {
 
 impl TokenConfig {
     /// Reads the secret (from SSM when configured so); `None` when authentication is disabled.
-    pub async fn resolve(self, aws: &SdkConfig) -> Result<Option<SecretString>, SecretError> {
+    pub async fn resolve(self, aws: &SdkConfig) -> Result<Option<SecretString>, TokenError> {
         match self {
-            Self::Required(source) => source.resolve(aws).await.map(Some),
-            Self::Disabled => Ok(None),
+            Self::Required(source) => {
+                let secret = source.resolve(aws).await?;
+                let chars = secret.expose_secret().chars().count();
+                if chars < MIN_TOKEN_CHARS {
+                    return Err(TokenError::TooShort(chars));
+                }
+                Ok(Some(secret))
+            }
+            Self::Disabled => {
+                tracing::warn!(
+                    "webhooks are NOT authenticated ({ALLOW_UNAUTHENTICATED_WEBHOOKS}=true): local demo only"
+                );
+                Ok(None)
+            }
         }
     }
 }
@@ -124,6 +149,15 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[tokio::test]
+    async fn refuses_a_secret_shorter_than_sixteen_characters() {
+        let aws = aws_config::SdkConfig::builder().build();
+        let short = Config::from_lookup(&Pairs(&[(QUEUE_URL, "q"), (WEBHOOK_TOKEN, "short")])).unwrap();
+        assert!(matches!(short.token.resolve(&aws).await, Err(TokenError::TooShort(5))));
+        let long = Config::from_lookup(&Pairs(&[(QUEUE_URL, "q"), (WEBHOOK_TOKEN, "sixteen-chars-ok")])).unwrap();
+        assert!(long.token.resolve(&aws).await.unwrap().is_some());
     }
 
     #[test]

@@ -9,7 +9,8 @@ use crate::auth::WebhookAuth;
 use crate::publisher::{MessagePublisher, OutgoingMessage};
 use crate::response;
 
-/// Largest body accepted: SQS's classic message size limit, so a queued message always fits.
+/// Largest body accepted, and largest message queued (body plus attributes): SQS's classic
+/// message size limit, so a queued message always fits.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// The accept-message handler with the clients it was lent at cold start.
@@ -77,6 +78,15 @@ impl<P: MessagePublisher> Acceptor<P> {
         };
         payload.redact(self.auth.secret());
         let message = outgoing(&rule, &event, &payload);
+        if message.size() > MAX_BODY_BYTES {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "the message would be {} bytes; at most {MAX_BODY_BYTES} bytes fit on the queue",
+                    message.size()
+                ),
+            );
+        }
         match self.publisher.publish(message).await {
             Ok(message_id) => {
                 tracing::info!(

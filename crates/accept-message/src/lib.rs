@@ -10,6 +10,6 @@ pub mod publisher;
 mod response;
 
 pub use auth::{AuthFailure, WebhookAuth};
-pub use config::{Config, TokenConfig};
+pub use config::{Config, MIN_TOKEN_CHARS, TokenConfig, TokenError};
 pub use handler::{Acceptor, MAX_BODY_BYTES};
 pub use publisher::{MessagePublisher, OutgoingMessage, PublishError, SqsPublisher};

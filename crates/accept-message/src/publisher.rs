@@ -15,6 +15,18 @@ pub struct OutgoingMessage {
     pub deduplication_id: String,
 }
 
+impl OutgoingMessage {
+    /// The size SQS counts against its limit: the body plus each attribute's name, type and value.
+    pub fn size(&self) -> usize {
+        self.body.len()
+            + self
+                .attributes
+                .iter()
+                .map(|(name, value)| name.len() + "String".len() + value.len())
+                .sum::<usize>()
+    }
+}
+
 /// Why a message could not be queued. The detail is logged, never sent back to the caller.
 #[derive(Debug, thiserror::Error)]
 #[error("could not send to the queue: {0}")]
@@ -36,6 +48,12 @@ pub struct SqsPublisher {
 impl SqsPublisher {
     pub fn new(client: aws_sdk_sqs::Client, queue_url: String) -> Self {
         let fifo = queue_url.ends_with(".fifo");
+        if !fifo {
+            tracing::warn!(
+                "the queue is not FIFO: records of one deployment may be processed in parallel and \
+                 re-sent webhooks are not de-duplicated by SQS (they are still answered once)"
+            );
+        }
         Self {
             client,
             queue_url,

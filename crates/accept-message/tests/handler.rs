@@ -239,6 +239,22 @@ async fn answers_413_for_a_body_over_256_kib() {
 }
 
 #[tokio::test]
+async fn answers_413_when_the_body_fits_but_the_message_with_its_attributes_would_not() {
+    let setup = setup(false).await;
+    let event = r#"{"Id":"Events-1","Category":"GuidedFailureInterruptionRaised","SpaceId":"Spaces-1","RelatedDocumentIds":["ServerTasks-1"]}"#;
+    let frame = format!(r#"{{"Payload":{{"Event":{event}}},"Padding":""}}"#);
+    let padding = "x".repeat(accept_message::MAX_BODY_BYTES - frame.len() - 10);
+    let body = format!(r#"{{"Payload":{{"Event":{event}}},"Padding":"{padding}"}}"#);
+    assert!(body.len() <= accept_message::MAX_BODY_BYTES);
+
+    let (status, answer) = setup.send(authed("type=Guidance&action=Fail", &body)).await;
+
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("fit on the queue"));
+    assert!(setup.queued().await.is_empty());
+}
+
+#[tokio::test]
 async fn answers_405_to_anything_but_post() {
     let setup = setup(false).await;
 
@@ -321,7 +337,7 @@ async fn reads_the_webhook_token_from_an_ssm_secure_string_at_cold_start() {
     aws_sdk_ssm::Client::new(&aws)
         .put_parameter()
         .name(&name)
-        .value("from-ssm")
+        .value("from-ssm-secure-string")
         .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
         .send()
         .await
@@ -336,5 +352,34 @@ async fn reads_the_webhook_token_from_an_ssm_secure_string_at_cold_start() {
     let token = config.token.resolve(&aws).await.unwrap();
 
     let auth = WebhookAuth::new(config.header_name, token);
-    assert_eq!(auth.secret(), Some("from-ssm"));
+    assert_eq!(auth.secret(), Some("from-ssm-secure-string"));
+}
+
+#[tokio::test]
+async fn logs_what_happened_but_never_the_secret_or_the_payload() {
+    let setup = setup(false).await;
+    let (_guard, logs) = harness::logs::capture();
+
+    setup
+        .send(authed("type=Result&action=Proceed", MANUAL_INTERVENTION))
+        .await;
+    setup
+        .send(WebhookRequest::post("type=Result&action=Proceed", MANUAL_INTERVENTION).header(HEADER, "guess"))
+        .await;
+    setup
+        .send(authed("type=Result&action=Proceed", "{\"not\": \"a payload\"}"))
+        .await;
+
+    let queued = logs.lines_with_message("webhook queued");
+    assert_eq!(queued.len(), 1, "{}", logs.text());
+    assert_eq!(queued[0]["fields"]["event_id"], "Events-98801");
+    assert_eq!(queued[0]["fields"]["document_id"], "ServerTasks-2044");
+    assert_eq!(logs.lines_with_message("webhook refused").len(), 2);
+    let text = logs.text();
+    assert!(!text.contains(TOKEN), "the secret was logged");
+    assert!(
+        !text.contains("requires manual intervention"),
+        "payload content was logged"
+    );
+    assert!(!text.contains("WebhookHeaderKey"), "payload content was logged");
 }

@@ -3,6 +3,7 @@
 //! API Gateway and the SQS event source mapping hand to the functions.
 
 pub mod apigw;
+pub mod logs;
 pub mod moto;
 pub mod sqs;
 

@@ -35,9 +35,9 @@ impl Lookup for Env {
 
 /// A fixed set of values, for tests and tools that configure a function without its environment.
 #[derive(Debug, Clone, Copy)]
-pub struct Pairs(pub &'static [(&'static str, &'static str)]);
+pub struct Pairs<'a>(pub &'a [(&'a str, &'a str)]);
 
-impl Lookup for Pairs {
+impl Lookup for Pairs<'_> {
     fn get(&self, name: &str) -> Option<String> {
         self.0
             .iter()

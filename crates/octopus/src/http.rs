@@ -46,6 +46,15 @@ impl Settings {
     }
 }
 
+/// Why the client could not be built. Raised at cold start, so the function refuses to start.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("the Octopus API key is empty or not a valid header value")]
+    InvalidApiKey,
+    #[error("could not build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
 #[derive(Debug, Clone)]
 pub struct HttpOctopus {
     client: reqwest::Client,
@@ -63,9 +72,12 @@ struct Call<'a> {
 }
 
 impl HttpOctopus {
-    pub fn new(settings: Settings) -> Result<Self, reqwest::Error> {
-        let mut key =
-            HeaderValue::from_str(settings.api_key.expose_secret()).unwrap_or_else(|_| HeaderValue::from_static(""));
+    /// Refuses an API key that cannot be sent as a header (e.g. one with a line break).
+    pub fn new(settings: Settings) -> Result<Self, ClientError> {
+        let mut key = HeaderValue::from_str(settings.api_key.expose_secret().trim())
+            .ok()
+            .filter(|k| !k.is_empty())
+            .ok_or(ClientError::InvalidApiKey)?;
         key.set_sensitive(true);
         let mut headers = HeaderMap::new();
         headers.insert(API_KEY_HEADER, key);
@@ -321,6 +333,15 @@ mod tests {
         );
         assert_eq!(error_message("<html>bad gateway</html>"), "<html>bad gateway</html>");
         assert_eq!(error_message(&"x".repeat(1000)).len(), MAX_MESSAGE);
+    }
+
+    #[test]
+    fn an_api_key_that_is_not_a_header_value_is_refused_at_start() {
+        let url = Url::parse("https://octopus.example.com").unwrap();
+        for key in ["", "  ", "API-X\nHost: evil"] {
+            let built = HttpOctopus::new(Settings::new(url.clone(), key.to_owned().into()));
+            assert!(matches!(built, Err(ClientError::InvalidApiKey)), "{key:?}");
+        }
     }
 
     #[test]

@@ -10,6 +10,6 @@ mod retry;
 
 pub use api::{Deadline, OctopusApi};
 pub use error::OctopusError;
-pub use http::{HttpOctopus, Settings};
+pub use http::{ClientError, HttpOctopus, Settings};
 pub use model::{Interruption, Page};
 pub use retry::Backoff;

@@ -12,6 +12,7 @@ use tracing::Instrument;
 
 use crate::record::Job;
 use crate::responder::Responder;
+use crate::tally::Tally;
 
 /// A batch that cannot be answered record by record.
 #[derive(Debug, thiserror::Error)]
@@ -53,12 +54,18 @@ impl<O: OctopusApi> Responder<O> {
                 }
             }
         }
-        let per_group: Vec<Vec<String>> = futures::stream::iter(groups)
+        let mut tally = Tally::default();
+        failed.iter().for_each(|_| tally.failed("bad_record"));
+        let per_group: Vec<(Vec<String>, Tally)> = futures::stream::iter(groups)
             .map(|jobs| self.process_group(jobs, deadline))
             .buffer_unordered(self.options.max_concurrency)
             .collect()
             .await;
-        failed.extend(per_group.into_iter().flatten());
+        for (group_failed, group_tally) in per_group {
+            failed.extend(group_failed);
+            tally.merge(group_tally);
+        }
+        tally.log();
         let mut response = SqsBatchResponse::default();
         response.batch_item_failures = failed
             .into_iter()
@@ -74,28 +81,34 @@ impl<O: OctopusApi> Responder<O> {
     /// One deployment's records, in order. After a transient failure the later records are
     /// handed back too, so they are retried after it and keep their order; a permanent failure
     /// does not hold them back.
-    async fn process_group(&self, jobs: Vec<Job>, deadline: Deadline) -> Vec<String> {
+    async fn process_group(&self, jobs: Vec<Job>, deadline: Deadline) -> (Vec<String>, Tally) {
         let mut failed = Vec::new();
+        let mut tally = Tally::default();
         let mut held_back = false;
         for job in jobs {
             if held_back {
                 tracing::warn!(message_id = %job.message_id, event_id = %job.event.id, outcome = "held_back",
                     "returned to the queue behind an earlier record of the same deployment");
+                tally.failed("held_back");
                 failed.push(job.message_id);
                 continue;
             }
             let span = tracing::info_span!("record", message_id = %job.message_id, event_id = %job.event.id);
-            if let Err(error) = self.answer(&job, deadline).instrument(span).await {
-                tracing::error!(
-                    message_id = %job.message_id, event_id = %job.event.id, space_id = %job.event.space_id,
-                    document_id = %job.event.document_id, error = %error, cause = error.cause(),
-                    retryable = error.is_retryable(), outcome = "failed", "record failed"
-                );
-                held_back = error.is_retryable();
-                failed.push(job.message_id);
+            match self.answer(&job, deadline).instrument(span).await {
+                Ok(report) => tally.answered(&report),
+                Err(error) => {
+                    tracing::error!(
+                        message_id = %job.message_id, event_id = %job.event.id, space_id = %job.event.space_id,
+                        document_id = %job.event.document_id, error = %error, cause = error.cause(),
+                        retryable = error.is_retryable(), outcome = "failed", "record failed"
+                    );
+                    held_back = error.is_retryable();
+                    tally.failed(error.cause());
+                    failed.push(job.message_id);
+                }
             }
         }
-        failed
+        (failed, tally)
     }
 }
 

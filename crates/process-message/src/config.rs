@@ -48,10 +48,13 @@ impl Config {
         let raw_url = required(lookup, OCTOPUS_SERVER_URL)?;
         let server_url = Url::parse(&raw_url)
             .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+            .filter(|u| u.scheme() == "https" || (u.scheme() == "http" && is_loopback(u)))
             .ok_or_else(|| ConfigError::Invalid {
                 name: OCTOPUS_SERVER_URL,
-                reason: format!("{raw_url:?} is not an http(s) URL such as https://octopus.example.com"),
+                reason: format!(
+                    "{raw_url:?} is not an https URL such as https://octopus.example.com \
+                     (plain http is allowed only on loopback, so the API key never travels in clear)"
+                ),
             })?;
         let api_key = SecretSource::from_lookup(lookup, OCTOPUS_API_KEY, OCTOPUS_API_KEY_PARAMETER)?.ok_or(
             ConfigError::Invalid {
@@ -88,6 +91,16 @@ impl Config {
     }
 }
 
+fn is_loopback(url: &Url) -> bool {
+    url.host_str().is_some_and(|host| {
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,20 +119,25 @@ mod tests {
     }
 
     #[test]
-    fn requires_an_api_key_and_an_http_url() {
+    fn requires_an_api_key_and_an_https_url_unless_on_loopback() {
         let no_key = Config::from_lookup(&Pairs(&[(OCTOPUS_SERVER_URL, "https://o.example.com")]));
         assert!(no_key.unwrap_err().to_string().contains(OCTOPUS_API_KEY_PARAMETER));
-        let bad_url = Config::from_lookup(&Pairs(&[
-            (OCTOPUS_SERVER_URL, "octopus.example.com"),
-            (OCTOPUS_API_KEY, "k"),
-        ]));
-        assert!(matches!(
-            bad_url,
-            Err(ConfigError::Invalid {
-                name: OCTOPUS_SERVER_URL,
-                ..
-            })
-        ));
+        for bad in ["octopus.example.com", "http://octopus.example.com", "ftp://127.0.0.1"] {
+            let config = Config::from_lookup(&Pairs(&[(OCTOPUS_SERVER_URL, bad), (OCTOPUS_API_KEY, "k")]));
+            assert!(
+                matches!(
+                    config,
+                    Err(ConfigError::Invalid {
+                        name: OCTOPUS_SERVER_URL,
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
+        for loopback in ["http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"] {
+            assert!(Config::from_lookup(&Pairs(&[(OCTOPUS_SERVER_URL, loopback), (OCTOPUS_API_KEY, "k")])).is_ok());
+        }
     }
 
     #[test]

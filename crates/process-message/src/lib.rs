@@ -7,9 +7,11 @@ pub mod config;
 pub mod decision;
 pub mod record;
 mod responder;
+pub mod tally;
 
 pub use batch::BatchError;
 pub use config::{Config, Options};
 pub use decision::{Decision, SkipReason, Verdict};
 pub use record::{Job, RecordError};
-pub use responder::{InterruptionOutcome, RecordReport, Responder};
+pub use responder::{AnswerError, InterruptionOutcome, RecordReport, Responder};
+pub use tally::Tally;

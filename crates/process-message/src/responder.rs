@@ -15,6 +15,37 @@ use crate::config::Options;
 use crate::decision::{Decision, SkipReason, Verdict};
 use crate::record::Job;
 
+/// Why a record was not answered.
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerError {
+    #[error(transparent)]
+    Octopus(#[from] OctopusError),
+    /// The event that brought this record is itself a guided failure regarding the document, so
+    /// a count of 0 means Octopus has not indexed it yet or the filter did not match. Retry is
+    /// never answered without a count: the record is handed back and tried again.
+    #[error(
+        "Octopus counts no {category} event regarding {document}, not even this one; not answering without a count"
+    )]
+    Uncounted { category: &'static str, document: String },
+}
+
+impl AnswerError {
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Octopus(e) => e.is_retryable(),
+            Self::Uncounted { .. } => true,
+        }
+    }
+
+    /// A short, stable name for logs and metrics.
+    pub fn cause(&self) -> &'static str {
+        match self {
+            Self::Octopus(e) => e.cause(),
+            Self::Uncounted { .. } => "uncounted_event",
+        }
+    }
+}
+
 /// What happened to one interruption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InterruptionOutcome {
@@ -45,6 +76,18 @@ pub struct RecordReport {
     pub outcomes: Vec<(String, InterruptionOutcome)>,
 }
 
+/// One structured line per decision: message, event, space, document, interruption, action, outcome.
+macro_rules! log_decision {
+    ($level:ident, $fields:expr, $outcome:expr) => {{
+        let (message_id, event, interruption_id, decision) = $fields;
+        tracing::$level!(
+            message_id = %message_id, event_id = %event.id, space_id = %event.space_id,
+            document_id = %event.document_id, interruption_id = %interruption_id, action = %decision.action,
+            budget_spent = decision.budget_spent, outcome = $outcome.as_str(), "interruption decided"
+        )
+    }};
+}
+
 /// The process-message handler with the Octopus client it was lent at cold start.
 #[derive(Debug)]
 pub struct Responder<O> {
@@ -70,7 +113,7 @@ impl<O: OctopusApi> Responder<O> {
     }
 
     /// Answers the pending interruptions a job is about.
-    pub async fn answer(&self, job: &Job, deadline: Deadline) -> Result<RecordReport, OctopusError> {
+    pub async fn answer(&self, job: &Job, deadline: Deadline) -> Result<RecordReport, AnswerError> {
         let (space, document) = (&job.event.space_id, &job.event.document_id);
         let kind = job.rule.kind;
         let count = async {
@@ -84,7 +127,14 @@ impl<O: OctopusApi> Responder<O> {
             }
         };
         let (count, pending) = tokio::join!(count, self.octopus.pending_interruptions(space, document, deadline));
-        let decision = Decision::new(&job.rule, &job.event.id, count?);
+        let count = count?;
+        if count == Some(0) {
+            return Err(AnswerError::Uncounted {
+                category: kind.event_category(),
+                document: document.to_string(),
+            });
+        }
+        let decision = Decision::new(&job.rule, &job.event.id, count);
         let pending = pending?;
         let answers = pending.iter().filter_map(|interruption| {
             let verdict = Verdict::of(interruption, kind, decision.action)?;
@@ -116,12 +166,14 @@ impl<O: OctopusApi> Responder<O> {
                     .await?
             }
         };
-        tracing::info!(
-            message_id = %job.message_id, event_id = %job.event.id, space_id = %job.event.space_id,
-            document_id = %job.event.document_id, interruption_id = %interruption.id,
-            action = %decision.action, budget_spent = decision.budget_spent, outcome = outcome.as_str(),
-            "interruption decided"
-        );
+        let fields = (&job.message_id, &job.event, &interruption.id, decision);
+        match outcome {
+            // A person has to act on these: say so loudly.
+            InterruptionOutcome::Skipped(SkipReason::ActionNotOffered | SkipReason::CannotTakeResponsibility) => {
+                log_decision!(warn, fields, outcome)
+            }
+            _ => log_decision!(info, fields, outcome),
+        }
         Ok((interruption.id.clone(), outcome))
     }
 
@@ -179,6 +231,121 @@ fn deadline_of(deadline_ms: u64, margin: Duration) -> Deadline {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
+
+    use messaging::{DocumentId, SpaceId, payload::event_from_body};
+    use serde_json::{Map, Value, json};
+
+    /// Octopus answering from canned data and recording the calls that change something.
+    struct FakeOctopus {
+        guided_failures: u64,
+        pending: Vec<Interruption>,
+        writes: Mutex<Vec<String>>,
+    }
+
+    impl OctopusApi for FakeOctopus {
+        async fn count_events(&self, _: &SpaceId, _: &DocumentId, _: &str, _: Deadline) -> Result<u64, OctopusError> {
+            Ok(self.guided_failures)
+        }
+        async fn pending_interruptions(
+            &self,
+            _: &SpaceId,
+            _: &DocumentId,
+            _: Deadline,
+        ) -> Result<Vec<Interruption>, OctopusError> {
+            Ok(self.pending.clone())
+        }
+        async fn interruption(&self, _: &SpaceId, _: &OctopusId, _: Deadline) -> Result<Interruption, OctopusError> {
+            Ok(self.pending[0].clone())
+        }
+        async fn take_responsibility(&self, _: &SpaceId, id: &OctopusId, _: Deadline) -> Result<(), OctopusError> {
+            self.writes.lock().unwrap().push(format!("responsible {id}"));
+            Ok(())
+        }
+        async fn submit(
+            &self,
+            _: &SpaceId,
+            id: &OctopusId,
+            values: &Map<String, Value>,
+            _: Deadline,
+        ) -> Result<Interruption, OctopusError> {
+            self.writes
+                .lock()
+                .unwrap()
+                .push(format!("submit {id} {}", values["Guidance"]));
+            Ok(self.pending[0].clone())
+        }
+    }
+
+    fn guided_failure() -> Interruption {
+        serde_json::from_value(json!({
+            "Id": "Interruptions-1", "IsPending": true, "CanTakeResponsibility": true,
+            "Form": {"Elements": [{"Name": "Guidance", "Control": {"Buttons": [{"Value": "Fail"}, {"Value": "Retry"}]}}]}
+        }))
+        .unwrap()
+    }
+
+    fn retry_job() -> Job {
+        let body = r#"{"Payload":{"Event":{"Id":"Events-1","Category":"GuidedFailureInterruptionRaised",
+            "SpaceId":"Spaces-1","RelatedDocumentIds":["ServerTasks-1"]}}}"#;
+        Job {
+            message_id: "m-1".to_owned(),
+            rule: messaging::Rule::from_query([("type", "Guidance"), ("action", "Retry")]).unwrap(),
+            event: event_from_body(body).unwrap(),
+        }
+    }
+
+    fn responder(guided_failures: u64) -> Responder<FakeOctopus> {
+        let octopus = FakeOctopus {
+            guided_failures,
+            pending: vec![guided_failure()],
+            writes: Mutex::new(Vec::new()),
+        };
+        Responder::new(octopus, Options::default())
+    }
+
+    #[tokio::test]
+    async fn never_answers_retry_when_octopus_counts_no_guided_failure_at_all() {
+        let responder = responder(0);
+
+        let result = responder
+            .answer(&retry_job(), Deadline::after(Duration::from_secs(5)))
+            .await;
+
+        let error = result.unwrap_err();
+        assert!(matches!(error, AnswerError::Uncounted { .. }));
+        assert!(error.is_retryable(), "handed back to be tried again, then to the DLQ");
+        assert!(responder.octopus.writes.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn answers_retry_with_a_count_and_takes_responsibility_first() {
+        let responder = responder(1);
+
+        let report = responder
+            .answer(&retry_job(), Deadline::after(Duration::from_secs(5)))
+            .await
+            .unwrap();
+
+        assert_eq!(
+            report.outcomes,
+            [("Interruptions-1".to_owned(), InterruptionOutcome::Submitted)]
+        );
+        let writes = responder.octopus.writes.lock().unwrap().clone();
+        assert_eq!(
+            writes,
+            ["responsible Interruptions-1", "submit Interruptions-1 \"Retry\""]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_deadline_given_as_a_timeout_by_a_local_runtime_counts_from_now() {
+        let remaining = deadline_of(600_000, Duration::from_secs(2)).remaining();
+        assert!(
+            remaining <= Duration::from_secs(598) && remaining > Duration::from_secs(597),
+            "{remaining:?}"
+        );
+    }
 
     #[tokio::test]
     async fn the_deadline_keeps_a_margin_before_the_invocation_ends() {

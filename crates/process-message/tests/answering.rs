@@ -222,7 +222,7 @@ async fn a_submit_that_fails_because_someone_else_answered_counts_as_done() {
     let target = w.deployment();
     let raised = w.sim.raise_manual_intervention(&target);
     w.sim
-        .inject(Fault::delay(Duration::from_millis(300)).path_contains("/responsible"));
+        .inject(Fault::delay(Duration::from_millis(300)).path_contains("/submit")); // held until the person answered
     let sim = w.sim.clone();
     let id = raised.interruption_id.clone();
     let person = tokio::spawn(async move {
@@ -234,6 +234,14 @@ async fn a_submit_that_fails_because_someone_else_answered_counts_as_done() {
     person.await.unwrap();
 
     assert!(failed.is_empty(), "someone else answering is success");
+    let submits: Vec<u16> = w
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/submit"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(submits, [400], "the submit was sent and refused as not pending");
     assert!(w.sim.submissions().is_empty());
     assert_eq!(
         w.sim.interruption(&raised.interruption_id).unwrap()["Form"]["Values"]["Result"],
@@ -291,4 +299,31 @@ async fn a_manual_intervention_reads_only_the_interruptions() {
 
     assert_eq!(w.requests_to("GET", "/events"), 0, "no retry budget to count");
     assert_eq!(w.sim.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn logs_one_line_per_decision_with_its_fields_and_never_the_api_key() {
+    let w = world().await;
+    let target = w.deployment();
+    let raised = w.sim.raise_guided_failure(&target, &["Fail", "Retry"]);
+    let (_guard, logs) = harness::logs::capture();
+
+    w.run(vec![w.record("m-1", &raised.event_id, RETRY_3)]).await;
+
+    let decisions = logs.lines_with_message("interruption decided");
+    assert_eq!(decisions.len(), 1, "{}", logs.text());
+    let fields = &decisions[0]["fields"];
+    assert_eq!(fields["message_id"], "m-1");
+    assert_eq!(fields["event_id"], raised.event_id.as_str());
+    assert_eq!(fields["space_id"], "Spaces-1");
+    assert_eq!(fields["document_id"], target.task_id.as_str());
+    assert_eq!(fields["interruption_id"], raised.interruption_id.as_str());
+    assert_eq!(fields["action"], "Retry");
+    assert_eq!(fields["outcome"], "submitted");
+    let summary = logs.lines_with_message("batch done");
+    assert_eq!(summary.len(), 1);
+    assert_eq!(summary[0]["fields"]["submitted"], "{\"Retry\": 1}");
+    let text = logs.text();
+    assert!(!text.contains(w.sim.api_key()), "the API key was logged");
+    assert!(!text.contains("Subscription"), "payload content was logged");
 }

@@ -76,6 +76,7 @@ async fn read_parameter(client: &aws_sdk_ssm::Client, name: String) -> Result<Se
     output
         .parameter
         .and_then(|p| p.value)
+        .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
         .map(SecretString::from)
         .ok_or(SecretError::Empty(name))

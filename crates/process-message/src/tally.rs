@@ -1,0 +1,122 @@
+//! What a batch did, counted: answers submitted by action, retry budgets spent, interruptions
+//! left to a person by reason, records failed by cause. Logged once per batch, so an operator
+//! sees at a glance that skips or failures happen (and why) without reading every line.
+
+use std::collections::BTreeMap;
+
+use crate::responder::{InterruptionOutcome, RecordReport};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub records: usize,
+    /// Submitted answers by action (`Retry`, `Fail`, `Proceed`, ...).
+    pub submitted: BTreeMap<&'static str, usize>,
+    /// Fail answered because the retry budget was spent.
+    pub budget_spent: usize,
+    /// Left to a person, by reason.
+    pub skipped: BTreeMap<&'static str, usize>,
+    pub answered_elsewhere: usize,
+    pub dry_run: usize,
+    /// Records with no pending interruption of the rule's kind.
+    pub nothing_pending: usize,
+    /// Failed records by cause.
+    pub failed: BTreeMap<&'static str, usize>,
+}
+
+impl Tally {
+    pub fn answered(&mut self, report: &RecordReport) {
+        self.records += 1;
+        if report.outcomes.is_empty() {
+            self.nothing_pending += 1;
+        }
+        for (_, outcome) in &report.outcomes {
+            match outcome {
+                InterruptionOutcome::Submitted => {
+                    *self.submitted.entry(report.decision.action.as_str()).or_default() += 1;
+                    self.budget_spent += usize::from(report.decision.budget_spent);
+                }
+                InterruptionOutcome::AnsweredElsewhere => self.answered_elsewhere += 1,
+                InterruptionOutcome::Skipped(reason) => *self.skipped.entry(reason.as_str()).or_default() += 1,
+                InterruptionOutcome::DryRun => self.dry_run += 1,
+            }
+        }
+    }
+
+    pub fn failed(&mut self, cause: &'static str) {
+        self.records += 1;
+        *self.failed.entry(cause).or_default() += 1;
+    }
+
+    pub fn merge(&mut self, other: Tally) {
+        self.records += other.records;
+        self.budget_spent += other.budget_spent;
+        self.answered_elsewhere += other.answered_elsewhere;
+        self.dry_run += other.dry_run;
+        self.nothing_pending += other.nothing_pending;
+        for (target, source) in [
+            (&mut self.submitted, other.submitted),
+            (&mut self.skipped, other.skipped),
+            (&mut self.failed, other.failed),
+        ] {
+            for (key, n) in source {
+                *target.entry(key).or_default() += n;
+            }
+        }
+    }
+
+    pub fn log(&self) {
+        tracing::info!(
+            records = self.records,
+            submitted = ?self.submitted,
+            budget_spent = self.budget_spent,
+            skipped = ?self.skipped,
+            answered_elsewhere = self.answered_elsewhere,
+            nothing_pending = self.nothing_pending,
+            dry_run = self.dry_run,
+            failed = ?self.failed,
+            "batch done"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decision::{Decision, SkipReason};
+    use messaging::Action;
+
+    fn report(action: Action, budget_spent: bool, outcomes: &[InterruptionOutcome]) -> RecordReport {
+        RecordReport {
+            decision: Decision {
+                action,
+                budget_spent,
+                notes: String::new(),
+            },
+            outcomes: outcomes.iter().map(|o| ("Interruptions-1".to_owned(), *o)).collect(),
+        }
+    }
+
+    #[test]
+    fn counts_submissions_by_action_budget_spent_skips_and_failures() {
+        let mut tally = Tally::default();
+        tally.answered(&report(Action::Retry, false, &[InterruptionOutcome::Submitted]));
+        tally.answered(&report(Action::Fail, true, &[InterruptionOutcome::Submitted]));
+        tally.answered(&report(
+            Action::Exclude,
+            false,
+            &[InterruptionOutcome::Skipped(SkipReason::ActionNotOffered)],
+        ));
+        tally.answered(&report(Action::Proceed, false, &[]));
+        let mut other = Tally::default();
+        other.failed("timeout");
+        other.answered(&report(Action::Retry, false, &[InterruptionOutcome::Submitted]));
+        tally.merge(other);
+
+        assert_eq!(tally.records, 6);
+        assert_eq!(tally.submitted, BTreeMap::from([("Fail", 1), ("Retry", 2)]));
+        assert_eq!(tally.budget_spent, 1);
+        assert_eq!(tally.skipped, BTreeMap::from([("action_not_offered", 1)]));
+        assert_eq!(tally.nothing_pending, 1);
+        assert_eq!(tally.failed, BTreeMap::from([("timeout", 1)]));
+    }
+}
