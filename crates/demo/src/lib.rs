@@ -39,7 +39,8 @@ pub async fn run() -> Result<(), DemoError> {
     let octopus = HttpOctopus::new(Settings::new(sim.base_url().parse()?, sim.api_key().to_owned().into()))?;
     let demo = Demo {
         acceptor: Acceptor::new(SqsPublisher::new(sqs.clone(), queue_url.clone()), auth),
-        responder: Responder::new(octopus, Options::default()),
+        // The demo prints its own report; the EMF metric lines would only clutter it.
+        responder: Responder::new(octopus, Options::default()).with_metrics(std::sync::Arc::new(|_: &str| {})),
         sim,
         sqs,
         queue_url,

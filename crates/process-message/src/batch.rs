@@ -66,6 +66,12 @@ impl<O: OctopusApi> Responder<O> {
             tally.merge(group_tally);
         }
         tally.log();
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        for line in crate::metrics::emf_lines(&tally, now_ms) {
+            (self.metrics)(&line);
+        }
         let mut response = SqsBatchResponse::default();
         response.batch_item_failures = failed
             .into_iter()

@@ -5,6 +5,7 @@
 mod batch;
 pub mod config;
 pub mod decision;
+pub mod metrics;
 pub mod record;
 mod responder;
 pub mod tally;
@@ -12,6 +13,7 @@ pub mod tally;
 pub use batch::BatchError;
 pub use config::{Config, Options};
 pub use decision::{Decision, SkipReason, Verdict};
+pub use metrics::MetricsSink;
 pub use record::{Job, RecordError};
 pub use responder::{AnswerError, InterruptionOutcome, RecordReport, Responder};
 pub use tally::Tally;

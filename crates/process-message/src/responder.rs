@@ -13,6 +13,7 @@ use octopus::{Deadline, Interruption, OctopusApi, OctopusError};
 use crate::batch::BatchError;
 use crate::config::Options;
 use crate::decision::{Decision, SkipReason, Verdict};
+use crate::metrics::{MetricsSink, stdout_sink};
 use crate::record::Job;
 
 /// Why a record was not answered.
@@ -89,15 +90,35 @@ macro_rules! log_decision {
 }
 
 /// The process-message handler with the Octopus client it was lent at cold start.
-#[derive(Debug)]
 pub struct Responder<O> {
     pub(crate) octopus: O,
     pub(crate) options: Options,
+    pub(crate) metrics: MetricsSink,
+}
+
+impl<O: std::fmt::Debug> std::fmt::Debug for Responder<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Responder")
+            .field("octopus", &self.octopus)
+            .field("options", &self.options)
+            .finish()
+    }
 }
 
 impl<O: OctopusApi> Responder<O> {
+    /// A responder writing its metrics to stdout in Embedded Metric Format.
     pub fn new(octopus: O, options: Options) -> Self {
-        Self { octopus, options }
+        Self {
+            octopus,
+            options,
+            metrics: stdout_sink(),
+        }
+    }
+
+    /// Sends the EMF lines elsewhere (a buffer in tests, nowhere in the demo).
+    pub fn with_metrics(mut self, sink: MetricsSink) -> Self {
+        self.metrics = sink;
+        self
     }
 
     /// The Lambda handler: every record is answered or reported failed within the invocation.

@@ -310,3 +310,57 @@ async fn the_lambda_handler_hands_everything_back_when_the_invocation_has_no_tim
     assert_eq!(failed(response), ["m-1"]);
     assert!(w.sim.submissions().is_empty());
 }
+
+#[tokio::test]
+async fn the_embedded_metrics_count_what_octopus_received() {
+    let w = world().await;
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = std::sync::Arc::clone(&lines);
+    let responder = Responder::new(
+        HttpOctopus::new(settings(&w.sim, w.sim.api_key())).unwrap(),
+        Options::default(),
+    )
+    .with_metrics(std::sync::Arc::new(move |line: &str| {
+        sink.lock().unwrap().push(line.to_owned())
+    }));
+    let (a, b, c) = (w.deployment(), w.deployment(), w.deployment());
+    let retry = w.sim.raise_guided_failure(&a, &[]);
+    let proceed = w.sim.raise_manual_intervention(&b);
+    let held = w.sim.raise_manual_intervention(&c);
+    w.sim.take_responsibility_as_other_user(&held.interruption_id);
+    let records = vec![
+        w.record("a", &retry.event_id, RETRY_3),
+        w.record("b", &proceed.event_id, PROCEED),
+        w.record("c", &held.event_id, PROCEED),
+        harness::sqs::record("d", &[("Type", "Guidance")], "{}"),
+    ];
+
+    responder.process_batch(records, deadline()).await.unwrap();
+
+    let lines: Vec<serde_json::Value> = lines
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let metric = |key: &str, value: &str, name: &str| {
+        lines
+            .iter()
+            .find(|l| l[key] == value)
+            .map(|l| l[name].as_u64().unwrap())
+            .unwrap_or(0)
+    };
+    let submitted_by_sim = |value: &str| {
+        w.sim
+            .submissions()
+            .iter()
+            .filter(|s| s.values.values().any(|v| v.as_deref() == Some(value)))
+            .count() as u64
+    };
+    assert_eq!(metric("Action", "Retry", "Submitted"), submitted_by_sim("Retry"));
+    assert_eq!(metric("Action", "Proceed", "Submitted"), submitted_by_sim("Proceed"));
+    assert_eq!(submitted_by_sim("Retry") + submitted_by_sim("Proceed"), 2);
+    assert_eq!(metric("Reason", "held_by_another_user", "Skipped"), 1);
+    assert_eq!(metric("Cause", "bad_record", "Failed"), 1);
+    assert_eq!(lines[0]["Records"], 4);
+}
