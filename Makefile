@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -f1
 export MOTO_SERVER := $(abspath $(VENV))/bin/moto_server
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help venv fmt lint test demo build package clean
+.PHONY: help venv fmt lint test demo build package bench clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,6 +41,10 @@ build: ## debug build of the workspace
 package: venv ## the two Lambda zips for arm64 in target/lambda/<function>/bootstrap.zip
 	PATH="$(abspath $(VENV))/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip \
 		--bin accept-message --bin process-message --locked
+
+bench: package ## measure cold start, memory, zip size, Octopus round trips; fails when a budget is missed
+	cargo build --release --locked -p accept-message -p process-message
+	cargo run --quiet --locked --profile bench-tool -p bench -- . target/bench/report.json docs/performance.md 15
 
 clean: ## remove build output and the venv
 	cargo clean

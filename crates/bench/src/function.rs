@@ -1,0 +1,79 @@
+//! One function binary run as Lambda runs it: spawned with the Lambda environment, pointed at
+//! the local Runtime API, timed from spawn to its first poll ("ready") and per invocation.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::runtime_api::{Answer, RuntimeApi};
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+pub type BenchError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug)]
+pub struct Running {
+    child: tokio::process::Child,
+    api: RuntimeApi,
+    /// Spawn to first poll for an event.
+    pub ready: Duration,
+}
+
+impl Running {
+    /// Spawns `binary` with `env` and waits until it is ready for its first event.
+    pub async fn start(binary: &PathBuf, name: &str, env: &[(String, String)]) -> Result<Self, BenchError> {
+        let api = RuntimeApi::start().await?;
+        let spawned = Instant::now();
+        let child = tokio::process::Command::new(binary)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", api.address.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", name)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .env("AWS_LAMBDA_LOG_LEVEL", "WARN")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()?;
+        let ready_at = api
+            .ready(TIMEOUT)
+            .await
+            .ok_or(format!("{name} never asked for an event"))?;
+        Ok(Self {
+            child,
+            api,
+            ready: ready_at.duration_since(spawned),
+        })
+    }
+
+    /// Sends one event and waits for the answer; the duration is from queueing to the answer.
+    pub async fn invoke(&mut self, event: String) -> Result<(Duration, Answer), BenchError> {
+        let sent = Instant::now();
+        let id = self.api.invoke(event);
+        let answer = self.api.answer(&id, TIMEOUT).await.ok_or("no answer within 60 s")?;
+        if !answer.ok {
+            return Err(format!("the function reported an error: {}", answer.body).into());
+        }
+        Ok((answer.at.duration_since(sent), answer))
+    }
+
+    /// Peak resident memory so far (`VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let pid = self.child.id()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
