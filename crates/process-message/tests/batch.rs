@@ -263,9 +263,9 @@ async fn records_of_different_deployments_are_answered_concurrently() {
     assert_eq!(w.sim.submissions().len(), 4);
 }
 
-#[tokio::test]
-async fn the_lambda_handler_answers_within_the_invocation_deadline() {
-    let w = world().await;
+/// Invokes the Lambda handler with one manual-intervention record and a deadline `offset_ms`
+/// from now (negative: already past).
+async fn invoke_with_deadline(w: &World, offset_ms: i64) -> (aws_lambda_events::sqs::SqsBatchResponse, Raised) {
     let target = w.deployment();
     let raised = w.sim.raise_manual_intervention(&target);
     let mut event = SqsEvent::default();
@@ -274,14 +274,21 @@ async fn the_lambda_handler_answers_within_the_invocation_deadline() {
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .as_millis() as u64;
-    context.deadline = now_ms + 30_000;
-
+        .as_millis() as i64;
+    context.deadline = (now_ms + offset_ms) as u64;
     let response = w
         .responder
         .handle(lambda_runtime::LambdaEvent::new(event, context))
         .await
         .unwrap();
+    (response, raised)
+}
+
+#[tokio::test]
+async fn the_lambda_handler_answers_within_the_invocation_deadline() {
+    let w = world().await;
+
+    let (response, raised) = invoke_with_deadline(&w, 30_000).await;
 
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(w.submitted(&raised.interruption_id, "Result").len(), 1);
@@ -290,22 +297,8 @@ async fn the_lambda_handler_answers_within_the_invocation_deadline() {
 #[tokio::test]
 async fn the_lambda_handler_hands_everything_back_when_the_invocation_has_no_time_left() {
     let w = world().await;
-    let target = w.deployment();
-    let raised = w.sim.raise_manual_intervention(&target);
-    let mut event = SqsEvent::default();
-    event.records = vec![w.record("m-1", &raised.event_id, PROCEED)];
-    let mut context = lambda_runtime::Context::default();
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
-    context.deadline = now_ms - 1;
 
-    let response = w
-        .responder
-        .handle(lambda_runtime::LambdaEvent::new(event, context))
-        .await
-        .unwrap();
+    let (response, _) = invoke_with_deadline(&w, -1).await;
 
     assert_eq!(failed(response), ["m-1"]);
     assert!(w.sim.submissions().is_empty());
