@@ -29,7 +29,7 @@ lint: ## rustfmt check and clippy with warnings as errors
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-test: venv lint ## lint, then every test (starts and stops its own moto server and Octopus simulator)
+test: venv lint infra-check ## lint, then every test (starts and stops its own moto server and Octopus simulator)
 	cargo test --workspace --locked
 
 demo: venv ## run both functions locally against moto and the Octopus simulator
@@ -49,3 +49,42 @@ bench: package ## measure cold start, memory, zip size, Octopus round trips; fai
 clean: ## remove build output and the venv
 	cargo clean
 	rm -rf $(VENV)
+
+# ---- Infrastructure (infra/) --------------------------------------------------------------------
+# Terraform checks, all offline. Providers come from a local filesystem mirror when the machine
+# has one (the project's machines carry hashicorp/aws in /opt/tf-plugins), through a CLI config
+# generated here; elsewhere terraform downloads them as usual. TF_PLUGIN_MIRROR= forces the registry.
+.PHONY: tf-fmt tf-validate tf-test checkov tf-moto infra-check
+
+TF ?= terraform
+TF_DIR := infra
+TF_PLUGIN_MIRROR ?= $(firstword $(wildcard /opt/tf-plugins))
+TF_RC := $(abspath $(TF_DIR))/.terraform/cli.tfrc
+TF_INIT := $(TF_DIR)/.terraform/.initialized
+TFX = $(if $(TF_PLUGIN_MIRROR),TF_CLI_CONFIG_FILE=$(TF_RC) )$(TF)
+
+$(TF_RC):
+	mkdir -p $(@D)
+	$(if $(TF_PLUGIN_MIRROR),printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' '$(TF_PLUGIN_MIRROR)' > $@,touch $@)
+
+$(TF_INIT): $(TF_DIR)/versions.tf | $(TF_RC)
+	$(TFX) -chdir=$(TF_DIR) init -backend=false -input=false -no-color > /dev/null
+	touch $@
+
+tf-fmt: | $(TF_RC) ## terraform fmt -check on infra/
+	$(TFX) fmt -check -recursive -diff $(TF_DIR)
+
+tf-validate: $(TF_INIT) ## terraform validate on infra/
+	$(TFX) -chdir=$(TF_DIR) validate -no-color
+
+tf-test: $(TF_INIT) ## terraform test on infra/ (mocked AWS provider)
+	$(TFX) -chdir=$(TF_DIR) test -no-color
+
+checkov: venv ## checkov on infra/ (every skip is justified where it is suppressed)
+	$(VENV)/bin/checkov -d $(TF_DIR) --framework terraform --compact --quiet --skip-download
+
+tf-moto: venv | $(TF_RC) ## terraform apply + destroy of infra/ against a moto server on loopback
+	$(if $(TF_PLUGIN_MIRROR),TF_CLI_CONFIG_FILE=$(TF_RC)) TF=$(TF) bash $(TF_DIR)/tests/moto/apply-destroy.sh
+
+infra-check: tf-fmt tf-validate tf-test checkov tf-moto ## every infra/ check above
+# ---- end of Infrastructure ----------------------------------------------------------------------

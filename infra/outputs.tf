@@ -1,0 +1,105 @@
+# What to paste into the Octopus subscription, and the names of everything created.
+
+locals {
+  webhook_url = "${aws_apigatewayv2_api.webhook.api_endpoint}${local.webhook_path}"
+}
+
+output "webhook_url" {
+  description = "URL the Octopus subscription posts to; add the rule as a query string (see example_payload_urls)."
+  value       = local.webhook_url
+}
+
+output "webhook_header_name" {
+  description = "Header key to set in the Octopus subscription (WebhookHeaderKey)."
+  value       = var.webhook_header_name
+}
+
+output "webhook_header_value" {
+  description = "Header value to set in the Octopus subscription (WebhookHeaderValue): the webhook token. Read it with `terraform output -raw webhook_header_value`."
+  value       = var.webhook_token
+  sensitive   = true
+}
+
+output "example_payload_urls" {
+  description = "Payload URLs for each rule, to paste into a subscription filtered on the matching event category (see octopus_event_categories)."
+  value = {
+    guided_failure_retry        = "${local.webhook_url}?type=Guidance&action=Retry&maximumretry=1"
+    guided_failure_fail         = "${local.webhook_url}?type=Guidance&action=Fail"
+    guided_failure_exclude      = "${local.webhook_url}?type=Guidance&action=Exclude"
+    guided_failure_ignore       = "${local.webhook_url}?type=Guidance&action=Ignore"
+    manual_intervention_proceed = "${local.webhook_url}?type=Result&action=Proceed"
+    manual_intervention_abort   = "${local.webhook_url}?type=Result&action=Abort"
+  }
+}
+
+output "octopus_event_categories" {
+  description = "Event category to filter the subscription on, by rule type: guided failure URLs (type=Guidance) and manual intervention URLs (type=Result)."
+  value = {
+    Guidance = "GuidedFailureInterruptionRaised (\"Guided failure interruption raised\")"
+    Result   = "ManualInterventionInterruptionRaised (\"Manual intervention interruption raised\")"
+  }
+}
+
+output "api_id" {
+  description = "ID of the webhook HTTP API."
+  value       = aws_apigatewayv2_api.webhook.id
+}
+
+output "queue_url" {
+  description = "URL of the work queue between accept-message and process-message."
+  value       = aws_sqs_queue.messages.url
+}
+
+output "dlq_url" {
+  description = "URL of the dead-letter queue; messages here need a person (the dlq-not-empty alarm fires)."
+  value       = aws_sqs_queue.messages_dlq.url
+}
+
+output "accept_message_function_arn" {
+  description = "ARN of the accept-message function."
+  value       = aws_lambda_function.accept_message.arn
+}
+
+output "accept_message_alias_arn" {
+  description = "ARN of accept-message's live alias, which API Gateway invokes."
+  value       = aws_lambda_alias.accept_message.arn
+}
+
+output "process_message_function_arn" {
+  description = "ARN of the process-message function."
+  value       = aws_lambda_function.process_message.arn
+}
+
+output "process_message_alias_arn" {
+  description = "ARN of process-message's live alias, which the SQS event source mapping invokes."
+  value       = aws_lambda_alias.process_message.arn
+}
+
+output "octopus_api_key_parameter" {
+  description = "Name of the SSM SecureString holding the Octopus API key (rotate it with aws ssm put-parameter, then let the function cold-start)."
+  value       = aws_ssm_parameter.octopus_api_key.name
+}
+
+output "webhook_token_parameter" {
+  description = "Name of the SSM SecureString holding the webhook token."
+  value       = aws_ssm_parameter.webhook_token.name
+}
+
+output "log_group_names" {
+  description = "CloudWatch log groups of the two functions and the API's access log."
+  value = {
+    accept_message  = aws_cloudwatch_log_group.accept_message.name
+    process_message = aws_cloudwatch_log_group.process_message.name
+    api_access      = aws_cloudwatch_log_group.api_access.name
+  }
+}
+
+output "alarm_topic_arn" {
+  description = "ARN of the alarm email topic, or null when alarm_email is not set."
+  value       = one(aws_sns_topic.alarms[*].arn)
+}
+
+output "kms_key_arn" {
+  description = "ARN of the responder's KMS key (queues, secrets, logs, alarm topic)."
+  value       = aws_kms_key.this.arn
+}

@@ -1,0 +1,192 @@
+# Least privilege: one role per function, every statement scoped to this deployment's ARNs, no
+# "*" in any action or resource, KMS use narrowed by encryption context.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  environment         = "dev"
+  octopus_server_url  = "https://octopus.example.com"
+  octopus_api_key     = "API-TESTTESTTESTTESTTEST"
+  webhook_token       = "0123456789abcdef0123456789abcdef"
+  accept_message_zip  = "tests/fixtures/bootstrap.zip"
+  process_message_zip = "tests/fixtures/bootstrap.zip"
+}
+
+# Distinct ARNs, so that a statement on the wrong queue, parameter or log group fails.
+override_resource {
+  target = aws_sqs_queue.messages
+  values = { arn = "arn:aws:sqs:eu-west-1:123456789012:octo-responder-dev-messages.fifo" }
+}
+
+override_resource {
+  target = aws_sqs_queue.messages_dlq
+  values = { arn = "arn:aws:sqs:eu-west-1:123456789012:octo-responder-dev-messages-dlq.fifo" }
+}
+
+override_resource {
+  target = aws_ssm_parameter.webhook_token
+  values = { arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/octo-responder/dev/webhook-token" }
+}
+
+override_resource {
+  target = aws_ssm_parameter.octopus_api_key
+  values = { arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/octo-responder/dev/octopus-api-key" }
+}
+
+override_resource {
+  target = aws_cloudwatch_log_group.accept_message
+  values = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/octo-responder-dev-accept-message" }
+}
+
+override_resource {
+  target = aws_cloudwatch_log_group.process_message
+  values = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/octo-responder-dev-process-message" }
+}
+
+override_resource {
+  target = aws_iam_role.accept_message
+  values = {
+    id  = "octo-responder-dev-accept-message-role"
+    arn = "arn:aws:iam::123456789012:role/octo-responder-dev-accept-message-role"
+  }
+}
+
+override_resource {
+  target = aws_iam_role.process_message
+  values = {
+    id  = "octo-responder-dev-process-message-role"
+    arn = "arn:aws:iam::123456789012:role/octo-responder-dev-process-message-role"
+  }
+}
+
+run "each_function_runs_as_its_own_role" {
+  assert {
+    condition     = aws_lambda_function.accept_message.role == aws_iam_role.accept_message.arn && aws_lambda_function.process_message.role == aws_iam_role.process_message.arn
+    error_message = "each function must run as its own role"
+  }
+
+  assert {
+    condition     = aws_iam_role_policy.accept_message.role == aws_iam_role.accept_message.id && aws_iam_role_policy.accept_message.policy == data.aws_iam_policy_document.accept_message.json
+    error_message = "accept-message's policy must be attached to accept-message's role"
+  }
+
+  assert {
+    condition     = aws_iam_role_policy.process_message.role == aws_iam_role.process_message.id && aws_iam_role_policy.process_message.policy == data.aws_iam_policy_document.process_message.json
+    error_message = "process-message's policy must be attached to process-message's role"
+  }
+
+  assert {
+    condition = (
+      length(data.aws_iam_policy_document.lambda_assume_role.statement) == 1 &&
+      one(data.aws_iam_policy_document.lambda_assume_role.statement).actions == toset(["sts:AssumeRole"]) &&
+      one(one(data.aws_iam_policy_document.lambda_assume_role.statement).principals).identifiers == toset(["lambda.amazonaws.com"])
+    )
+    error_message = "only the Lambda service may assume the roles"
+  }
+}
+
+run "no_wildcards_in_function_policies" {
+  assert {
+    condition = alltrue(flatten([
+      for doc in [data.aws_iam_policy_document.accept_message, data.aws_iam_policy_document.process_message] : [
+        for s in doc.statement : concat(
+          [for a in s.actions : !strcontains(a, "*")],
+          [for r in s.resources : r != "*" && startswith(r, "arn:")],
+          [coalesce(s.effect, "Allow") == "Allow", s.not_actions == null, s.not_resources == null],
+        )
+      ]
+    ]))
+    error_message = "function policies must name every action and scope every resource to an ARN (no \"*\", no Not*)"
+  }
+}
+
+run "accept_message_may_only_send_and_read_its_token" {
+  assert {
+    condition     = toset(flatten([for s in data.aws_iam_policy_document.accept_message.statement : s.actions])) == toset(["sqs:SendMessage", "kms:GenerateDataKey", "kms:Decrypt", "ssm:GetParameter", "logs:CreateLogStream", "logs:PutLogEvents"])
+    error_message = "accept-message may only send, read its parameter, use the key for those, and write logs"
+  }
+
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.accept_message.statement : s.resources if contains(s.actions, "sqs:SendMessage")]) == toset([aws_sqs_queue.messages.arn])
+    error_message = "accept-message may send to the work queue only"
+  }
+
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.accept_message.statement : s.resources if contains(s.actions, "ssm:GetParameter")]) == toset([aws_ssm_parameter.webhook_token.arn])
+    error_message = "accept-message may read the webhook token parameter only"
+  }
+
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.accept_message.statement : s.resources if contains(s.actions, "logs:PutLogEvents")]) == toset(["${aws_cloudwatch_log_group.accept_message.arn}:*"])
+    error_message = "accept-message may write its own log group only"
+  }
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.accept_message.statement :
+      s.resources == toset([aws_kms_key.this.arn]) && length(s.condition) == 1 && contains([
+        "kms:EncryptionContext:aws:sqs:arn=${aws_sqs_queue.messages.arn}",
+        "kms:EncryptionContext:PARAMETER_ARN=${aws_ssm_parameter.webhook_token.arn}",
+      ], "${one(s.condition).variable}=${one(one(s.condition).values)}")
+      if anytrue([for a in s.actions : startswith(a, "kms:")])
+    ])
+    error_message = "accept-message may use the key only for its queue and its parameter (encryption context)"
+  }
+}
+
+run "process_message_may_only_consume_and_read_its_api_key" {
+  assert {
+    condition     = toset(flatten([for s in data.aws_iam_policy_document.process_message.statement : s.actions])) == toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "kms:Decrypt", "ssm:GetParameter", "logs:CreateLogStream", "logs:PutLogEvents"])
+    error_message = "process-message may only receive/delete/get attributes, read its parameter, decrypt for those, and write logs"
+  }
+
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.process_message.statement : s.resources if contains(s.actions, "sqs:ReceiveMessage")]) == toset([aws_sqs_queue.messages.arn])
+    error_message = "process-message may consume the work queue only (not the dead-letter queue)"
+  }
+
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.process_message.statement : s.resources if contains(s.actions, "ssm:GetParameter")]) == toset([aws_ssm_parameter.octopus_api_key.arn])
+    error_message = "process-message may read the Octopus API key parameter only"
+  }
+
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.process_message.statement : s.resources if contains(s.actions, "logs:PutLogEvents")]) == toset(["${aws_cloudwatch_log_group.process_message.arn}:*"])
+    error_message = "process-message may write its own log group only"
+  }
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.process_message.statement :
+      s.resources == toset([aws_kms_key.this.arn]) && length(s.condition) == 1 && contains([
+        "kms:EncryptionContext:aws:sqs:arn=${aws_sqs_queue.messages.arn}",
+        "kms:EncryptionContext:PARAMETER_ARN=${aws_ssm_parameter.octopus_api_key.arn}",
+      ], "${one(s.condition).variable}=${one(one(s.condition).values)}")
+      if anytrue([for a in s.actions : startswith(a, "kms:")])
+    ])
+    error_message = "process-message may decrypt only for its queue and its parameter (encryption context)"
+  }
+}
+
+run "key_policy_lets_logs_use_the_key_for_our_log_groups_only" {
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.kms.statement :
+      alltrue([for p in s.principals : !contains(p.identifiers, "*")])
+    ])
+    error_message = "the key policy must not have a wildcard principal"
+  }
+
+  assert {
+    condition = one([
+      for s in data.aws_iam_policy_document.kms.statement : toset(one(s.condition).values)
+      if anytrue([for p in s.principals : contains(p.identifiers, "logs.eu-west-1.amazonaws.com")])
+      ]) == toset([
+      "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/octo-responder-dev-*",
+      "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/apigateway/octo-responder-dev-*",
+    ])
+    error_message = "CloudWatch Logs may use the key only for this deployment's log groups"
+  }
+}

@@ -1,0 +1,157 @@
+# The work queue, its dead-letter queue, and the event source mapping that feeds process-message.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  environment         = "dev"
+  octopus_server_url  = "https://octopus.example.com"
+  octopus_api_key     = "API-TESTTESTTESTTESTTEST"
+  webhook_token       = "0123456789abcdef0123456789abcdef"
+  accept_message_zip  = "tests/fixtures/bootstrap.zip"
+  process_message_zip = "tests/fixtures/bootstrap.zip"
+}
+
+override_resource {
+  target = aws_sqs_queue.messages
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:123456789012:octo-responder-dev-messages.fifo"
+    url = "https://sqs.eu-west-1.amazonaws.com/123456789012/octo-responder-dev-messages.fifo"
+  }
+}
+
+override_resource {
+  target = aws_sqs_queue.messages_dlq
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:123456789012:octo-responder-dev-messages-dlq.fifo"
+    url = "https://sqs.eu-west-1.amazonaws.com/123456789012/octo-responder-dev-messages-dlq.fifo"
+  }
+}
+
+override_resource {
+  target = aws_lambda_alias.process_message
+  values = {
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-process-message:live"
+  }
+}
+
+run "fifo_queues_by_default" {
+  assert {
+    condition     = aws_sqs_queue.messages.fifo_queue && aws_sqs_queue.messages_dlq.fifo_queue
+    error_message = "both queues must be FIFO by default"
+  }
+
+  assert {
+    condition     = aws_sqs_queue.messages.name == "octo-responder-dev-messages.fifo" && aws_sqs_queue.messages_dlq.name == "octo-responder-dev-messages-dlq.fifo"
+    error_message = "queue names must carry the environment and end in .fifo"
+  }
+
+  # accept-message sets MessageDeduplicationId to the event id itself.
+  assert {
+    condition     = aws_sqs_queue.messages.content_based_deduplication != true
+    error_message = "content-based de-duplication must stay off: the event id is the de-duplication id"
+  }
+}
+
+run "poison_messages_go_to_the_dead_letter_queue" {
+  assert {
+    condition     = jsondecode(aws_sqs_queue.messages.redrive_policy).deadLetterTargetArn == aws_sqs_queue.messages_dlq.arn
+    error_message = "the work queue's redrive policy must target the dead-letter queue"
+  }
+
+  assert {
+    condition     = jsondecode(aws_sqs_queue.messages.redrive_policy).maxReceiveCount == 5
+    error_message = "maxReceiveCount must default to 5"
+  }
+
+  assert {
+    condition     = aws_sqs_queue.messages_dlq.message_retention_seconds > aws_sqs_queue.messages.message_retention_seconds
+    error_message = "the dead-letter queue must keep messages longer than the work queue"
+  }
+}
+
+run "max_receive_count_follows_the_variable" {
+  variables {
+    max_receive_count = 3
+  }
+
+  assert {
+    condition     = jsondecode(aws_sqs_queue.messages.redrive_policy).maxReceiveCount == 3
+    error_message = "maxReceiveCount must follow var.max_receive_count"
+  }
+}
+
+run "visibility_timeout_is_at_least_six_function_timeouts" {
+  assert {
+    condition     = aws_sqs_queue.messages.visibility_timeout_seconds >= 6 * aws_lambda_function.process_message.timeout
+    error_message = "visibility timeout must be at least 6x process-message's timeout"
+  }
+}
+
+run "visibility_timeout_scales_with_a_long_timeout_and_window" {
+  variables {
+    fifo_queue                      = false
+    process_message_timeout_seconds = 900
+    maximum_batching_window_seconds = 300
+    batch_size                      = 100
+  }
+
+  assert {
+    condition     = aws_sqs_queue.messages.visibility_timeout_seconds >= 6 * 900 + 300
+    error_message = "visibility timeout must cover 6x the timeout plus the batching window"
+  }
+
+  assert {
+    condition     = aws_sqs_queue.messages.visibility_timeout_seconds <= 43200
+    error_message = "visibility timeout must stay within SQS's 12-hour maximum"
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.messages.maximum_batching_window_in_seconds == 300 && aws_lambda_event_source_mapping.messages.batch_size == 100
+    error_message = "a standard queue's mapping must take the batching window and batch size"
+  }
+}
+
+run "standard_queues_when_fifo_is_off" {
+  variables {
+    fifo_queue = false
+  }
+
+  assert {
+    condition     = !aws_sqs_queue.messages.fifo_queue && !aws_sqs_queue.messages_dlq.fifo_queue
+    error_message = "fifo_queue = false must create standard queues"
+  }
+
+  assert {
+    condition     = !endswith(aws_sqs_queue.messages.name, ".fifo") && !endswith(aws_sqs_queue.messages_dlq.name, ".fifo")
+    error_message = "standard queue names must not end in .fifo"
+  }
+}
+
+run "mapping_feeds_the_live_alias_with_partial_batch_responses" {
+  assert {
+    condition     = aws_lambda_event_source_mapping.messages.function_name == aws_lambda_alias.process_message.arn
+    error_message = "the mapping must invoke process-message's live alias"
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.messages.event_source_arn == aws_sqs_queue.messages.arn
+    error_message = "the mapping must read the work queue (not the dead-letter queue)"
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.messages.function_response_types == toset(["ReportBatchItemFailures"])
+    error_message = "the mapping must use ReportBatchItemFailures"
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.messages.batch_size == 10 && aws_lambda_event_source_mapping.messages.maximum_batching_window_in_seconds == null
+    error_message = "a FIFO mapping takes at most 10 messages and no batching window"
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.messages.scaling_config[0].maximum_concurrency == 2
+    error_message = "the mapping's maximum concurrency must cap process-message (default 2)"
+  }
+}

@@ -1,0 +1,366 @@
+# Inputs. Secrets (octopus_api_key, webhook_token) have no default: pass them as TF_VAR_* environment
+# variables, never in a committed tfvars file.
+
+# ---- Where and what ------------------------------------------------------------------------------
+
+variable "aws_region" {
+  description = "AWS region to deploy to, e.g. eu-west-1. Null uses the provider's usual chain (AWS_REGION, profile)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.aws_region == null || can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.aws_region))
+    error_message = "aws_region must look like eu-west-1."
+  }
+}
+
+variable "environment" {
+  description = "Deployment environment; it prefixes every name and is set as the Environment tag."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "environment must be one of dev, staging, prod."
+  }
+}
+
+variable "project_name" {
+  description = "Name prefix for every resource, before the environment (<project>-<environment>-...)."
+  type        = string
+  default     = "octo-responder"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.project_name))
+    error_message = "project_name must be 3 to 32 lowercase letters, digits or dashes, starting with a letter."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every resource (Project and Environment are always set)."
+  type        = map(string)
+  default     = {}
+}
+
+# ---- Octopus and the webhook ---------------------------------------------------------------------
+
+variable "octopus_server_url" {
+  description = "Base URL of the Octopus server process-message answers, e.g. https://octopus.example.com."
+  type        = string
+
+  validation {
+    condition     = can(regex("^https?://[^/\\s]+", var.octopus_server_url))
+    error_message = "octopus_server_url must be an http(s) URL such as https://octopus.example.com."
+  }
+}
+
+variable "octopus_api_key" {
+  description = "Octopus API key (API-...) of the responder's user; stored as an SSM SecureString. Pass as TF_VAR_octopus_api_key."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.octopus_api_key) >= 8
+    error_message = "octopus_api_key looks empty or truncated."
+  }
+}
+
+variable "webhook_token" {
+  description = "Shared secret the Octopus subscription sends in the webhook header; stored as an SSM SecureString. At least 32 characters, e.g. from `openssl rand -hex 32`. Pass as TF_VAR_webhook_token."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.webhook_token) >= 32 && can(regex("^[!-~]+$", var.webhook_token))
+    error_message = "webhook_token must be at least 32 printable characters without spaces."
+  }
+}
+
+variable "webhook_header_name" {
+  description = "HTTP header that carries the webhook token (the subscription's header key)."
+  type        = string
+  default     = "X-Octopus-Webhook-Token"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-]{1,64}$", var.webhook_header_name))
+    error_message = "webhook_header_name must be 1 to 64 letters, digits or dashes."
+  }
+}
+
+variable "octopus_request_timeout_ms" {
+  description = "Timeout of each Octopus API call made by process-message, in milliseconds."
+  type        = number
+  default     = 10000
+
+  validation {
+    condition     = var.octopus_request_timeout_ms >= 100 && var.octopus_request_timeout_ms <= 60000
+    error_message = "octopus_request_timeout_ms must be from 100 to 60000."
+  }
+}
+
+variable "max_concurrency" {
+  description = "Deployments process-message answers at once within one batch (MAX_CONCURRENCY)."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.max_concurrency >= 1 && var.max_concurrency <= 10 && floor(var.max_concurrency) == var.max_concurrency
+    error_message = "max_concurrency must be a whole number from 1 to 10."
+  }
+}
+
+variable "dry_run" {
+  description = "When true, process-message decides and logs everything but submits nothing to Octopus."
+  type        = bool
+  default     = false
+}
+
+# ---- Functions -----------------------------------------------------------------------------------
+
+variable "accept_message_zip" {
+  description = "Path of accept-message's cargo-lambda zip. Null means <repo>/target/lambda/accept-message/bootstrap.zip, where `make package` writes it."
+  type        = string
+  default     = null
+}
+
+variable "process_message_zip" {
+  description = "Path of process-message's cargo-lambda zip. Null means <repo>/target/lambda/process-message/bootstrap.zip, where `make package` writes it."
+  type        = string
+  default     = null
+}
+
+variable "lambda_architecture" {
+  description = "Instruction set the zips were built for: arm64 (make package) or x86_64."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be arm64 or x86_64."
+  }
+}
+
+variable "lambda_memory_mb" {
+  description = "Memory of each function in MB (CPU scales with it)."
+  type        = number
+  default     = 128
+
+  validation {
+    condition     = var.lambda_memory_mb >= 128 && var.lambda_memory_mb <= 10240
+    error_message = "lambda_memory_mb must be from 128 to 10240."
+  }
+}
+
+variable "accept_message_timeout_seconds" {
+  description = "accept-message timeout in seconds (API Gateway waits at most 30 s)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.accept_message_timeout_seconds >= 1 && var.accept_message_timeout_seconds <= 29
+    error_message = "accept_message_timeout_seconds must be from 1 to 29."
+  }
+}
+
+variable "process_message_timeout_seconds" {
+  description = "process-message timeout in seconds; the queue's visibility timeout is set to 6 times this plus the batching window."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.process_message_timeout_seconds >= 5 && var.process_message_timeout_seconds <= 900
+    error_message = "process_message_timeout_seconds must be from 5 to 900."
+  }
+}
+
+variable "log_level" {
+  description = "Application log level of both functions (Lambda JSON log format; sets AWS_LAMBDA_LOG_LEVEL)."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"], var.log_level)
+    error_message = "log_level must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the functions' and the API's log groups, in days."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)."
+  }
+}
+
+# ---- Queue and event source mapping --------------------------------------------------------------
+
+variable "fifo_queue" {
+  description = "FIFO queues (one deployment's events in order, re-sent webhooks de-duplicated on the event id) when true; standard queues when false."
+  type        = bool
+  default     = true
+}
+
+variable "max_receive_count" {
+  description = "Receives of a message before SQS moves it to the dead-letter queue (redrive policy maxReceiveCount)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.max_receive_count >= 1 && var.max_receive_count <= 1000 && floor(var.max_receive_count) == var.max_receive_count
+    error_message = "max_receive_count must be a whole number from 1 to 1000."
+  }
+}
+
+variable "message_retention_seconds" {
+  description = "How long the work queue keeps a message, in seconds (60 to 1209600)."
+  type        = number
+  default     = 345600
+
+  validation {
+    condition     = var.message_retention_seconds >= 60 && var.message_retention_seconds <= 1209600
+    error_message = "message_retention_seconds must be from 60 to 1209600 (14 days)."
+  }
+}
+
+variable "dlq_message_retention_seconds" {
+  description = "How long the dead-letter queue keeps a message, in seconds; keep it longer than the work queue's."
+  type        = number
+  default     = 1209600
+
+  validation {
+    condition     = var.dlq_message_retention_seconds >= 60 && var.dlq_message_retention_seconds <= 1209600
+    error_message = "dlq_message_retention_seconds must be from 60 to 1209600 (14 days)."
+  }
+}
+
+variable "batch_size" {
+  description = "Most messages handed to one process-message invocation (at most 10 for FIFO queues, or without a batching window)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.batch_size >= 1 && var.batch_size <= (var.fifo_queue || var.maximum_batching_window_seconds == 0 ? 10 : 10000)
+    error_message = "batch_size must be from 1 to 10 (up to 10000 only on a standard queue with a batching window)."
+  }
+}
+
+variable "maximum_batching_window_seconds" {
+  description = "Seconds the event source mapping waits to fill a batch (0 to 300). FIFO queues do not support a window: keep it 0 for them."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.maximum_batching_window_seconds >= 0 && var.maximum_batching_window_seconds <= 300
+    error_message = "maximum_batching_window_seconds must be from 0 to 300."
+  }
+
+  validation {
+    condition     = !var.fifo_queue || var.maximum_batching_window_seconds == 0
+    error_message = "maximum_batching_window_seconds must be 0 on a FIFO queue (SQS FIFO event sources have no batching window)."
+  }
+}
+
+variable "event_source_maximum_concurrency" {
+  description = "Most concurrent process-message invocations the SQS event source starts (2 to 1000): caps the load on the Octopus server."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.event_source_maximum_concurrency >= 2 && var.event_source_maximum_concurrency <= 1000
+    error_message = "event_source_maximum_concurrency must be from 2 to 1000."
+  }
+}
+
+variable "process_message_reserved_concurrency" {
+  description = "Reserved concurrency of process-message: -1 reserves none (the event source's maximum concurrency still caps it); otherwise at least event_source_maximum_concurrency. Reserving needs unreserved account concurrency to spare."
+  type        = number
+  default     = -1
+
+  validation {
+    condition     = var.process_message_reserved_concurrency == -1 || var.process_message_reserved_concurrency >= var.event_source_maximum_concurrency
+    error_message = "process_message_reserved_concurrency must be -1 or at least event_source_maximum_concurrency."
+  }
+}
+
+variable "accept_message_reserved_concurrency" {
+  description = "Reserved concurrency of accept-message: -1 reserves none (API throttling still bounds it), 0 disables the webhook."
+  type        = number
+  default     = -1
+
+  validation {
+    condition     = var.accept_message_reserved_concurrency >= -1
+    error_message = "accept_message_reserved_concurrency must be -1 or more."
+  }
+}
+
+# ---- API -----------------------------------------------------------------------------------------
+
+variable "api_throttling_burst_limit" {
+  description = "Burst limit of the webhook API stage (requests)."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.api_throttling_burst_limit >= 1 && var.api_throttling_burst_limit <= 5000
+    error_message = "api_throttling_burst_limit must be from 1 to 5000."
+  }
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Steady-state rate limit of the webhook API stage (requests per second)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.api_throttling_rate_limit > 0 && var.api_throttling_rate_limit <= 10000
+    error_message = "api_throttling_rate_limit must be more than 0 and at most 10000."
+  }
+}
+
+# ---- Alarms and keys -----------------------------------------------------------------------------
+
+variable "alarm_email" {
+  description = "Email address notified by the alarms through a new SNS topic (the address must confirm the subscription). Null creates no topic."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "alarm_email must be an email address or null."
+  }
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "ARN of an existing SNS topic the alarms notify as well (e.g. a chat integration). Null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_sns_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:", var.alarm_sns_topic_arn))
+    error_message = "alarm_sns_topic_arn must be an SNS topic ARN or null."
+  }
+}
+
+variable "oldest_message_age_alarm_seconds" {
+  description = "Alarm when the oldest message in the work queue is older than this many seconds."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.oldest_message_age_alarm_seconds >= 60
+    error_message = "oldest_message_age_alarm_seconds must be at least 60."
+  }
+}
+
+variable "kms_key_deletion_window_days" {
+  description = "Waiting period before the responder's KMS key is deleted after a destroy (7 to 30 days)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_key_deletion_window_days >= 7 && var.kms_key_deletion_window_days <= 30
+    error_message = "kms_key_deletion_window_days must be from 7 to 30."
+  }
+}
