@@ -50,6 +50,16 @@ clean: ## remove build output and the venv
 	cargo clean
 	rm -rf $(VENV)
 
+# ---- Reliability (crates/reliability, issue 4) -------------------------------------------------
+.PHONY: reliability fuzz
+
+reliability: venv ## run the reliability scenarios; print the figures and write docs/reliability.md
+	cargo run --quiet --locked -p reliability --bin reliability -- --write docs/reliability.md
+
+fuzz: ## the hostile-input properties with more cases (PROPTEST_CASES, default 20000)
+	PROPTEST_CASES=$${PROPTEST_CASES:-20000} cargo test --locked -p reliability --test hostile_input
+# ---- end of Reliability ------------------------------------------------------------------------
+
 # ---- Infrastructure (infra/) --------------------------------------------------------------------
 # Terraform checks, all offline. Providers come from a local filesystem mirror when the machine
 # has one (the project's machines carry hashicorp/aws in /opt/tf-plugins), through a CLI config

@@ -20,6 +20,8 @@ pub struct WebhookEvent {
     pub category: String,
     pub space_id: SpaceId,
     pub document_id: DocumentId,
+    /// `Occurred` as Octopus wrote it (ISO 8601), when present.
+    pub occurred: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -44,6 +46,8 @@ struct RawEvent {
     space_id: String,
     #[serde(rename = "RelatedDocumentIds")]
     related_document_ids: Vec<String>,
+    #[serde(rename = "Occurred", default)]
+    occurred: Option<String>,
 }
 
 /// Why a body is not a usable subscription payload. Messages say what is expected.
@@ -95,6 +99,7 @@ impl SubscriptionPayload {
             space_id: SpaceId::parse(&raw.space_id).ok_or_else(|| PayloadError::BadSpaceId(shorten(&raw.space_id)))?,
             document_id: DocumentId::select(&raw.related_document_ids).ok_or(PayloadError::NoDocument)?,
             category: raw.category.clone(),
+            occurred: raw.occurred.clone(),
         })
     }
 

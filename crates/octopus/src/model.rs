@@ -37,6 +37,9 @@ pub struct Interruption {
     pub title: String,
     #[serde(rename = "Type", default)]
     pub kind: Option<String>,
+    /// When Octopus created it (ISO 8601), when present.
+    #[serde(default)]
+    pub created: Option<String>,
     #[serde(default)]
     pub is_pending: bool,
     #[serde(default)]

@@ -52,6 +52,21 @@ impl Decision {
     }
 }
 
+/// Whether `interruption` may have been raised after the event this record carries: then a
+/// retry count read alongside the listing may predate it (a copy of an older record racing the
+/// next round) and has to be read again. Octopus creates an interruption before it raises the
+/// event about it, so the record's own interruption is never newer; a missing or unreadable
+/// timestamp counts as newer, which costs one more read and never a wrong answer.
+pub fn raised_after(interruption: &Interruption, event_occurred: Option<&str>) -> bool {
+    let parse = |value: Option<&str>| {
+        value.and_then(|v| time::OffsetDateTime::parse(v.trim(), &time::format_description::well_known::Rfc3339).ok())
+    };
+    match (parse(interruption.created.as_deref()), parse(event_occurred)) {
+        (Some(created), Some(occurred)) => created > occurred,
+        _ => true,
+    }
+}
+
 /// Why an interruption that fits the rule's kind is left for a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SkipReason {
@@ -167,6 +182,21 @@ mod tests {
             "ResponsibleUserId": responsible, "HasResponsibility": has, "CanTakeResponsibility": can
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn an_interruption_created_after_the_event_or_with_unknown_times_counts_as_raised_after_it() {
+        let mut i = interruption("Guidance", &["Retry"], None, false, true);
+        let occurred = Some("2026-09-10T08:15:03.538+00:00");
+        i.created = Some("2026-09-10T08:15:03.412+00:00".into());
+        assert!(!raised_after(&i, occurred), "the event's own interruption");
+        i.created = Some("2026-09-10T10:15:03.412+02:00".into());
+        assert!(!raised_after(&i, occurred), "offsets are compared as instants");
+        i.created = Some("2026-09-10T08:15:09.0000000+00:00".into());
+        assert!(raised_after(&i, occurred), "the next round's interruption");
+        assert!(raised_after(&i, None));
+        i.created = Some("yesterday".into());
+        assert!(raised_after(&i, occurred));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Answering one record: read what Octopus has now (the retry count and the pending
 //! interruptions, concurrently), decide, then take responsibility and submit where the verdict
-//! says so. Three sequential round trips at most; two when responsibility is already ours.
+//! says so. Three sequential round trips; two when responsibility is already ours; one more
+//! only when the listing shows a guided failure raised after this record's event.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -12,7 +13,7 @@ use octopus::{Deadline, Interruption, OctopusApi, OctopusError};
 
 use crate::batch::BatchError;
 use crate::config::Options;
-use crate::decision::{Decision, SkipReason, Verdict};
+use crate::decision::{Decision, SkipReason, Verdict, raised_after};
 use crate::metrics::{MetricsSink, stdout_sink};
 use crate::record::Job;
 
@@ -148,7 +149,20 @@ impl<O: OctopusApi> Responder<O> {
             }
         };
         let (count, pending) = tokio::join!(count, self.octopus.pending_interruptions(space, document, deadline));
-        let count = count?;
+        let (mut count, pending) = (count?, pending?);
+        // A listing that holds a guided failure raised after this record's event (the next round,
+        // reached by a copy of an older record) may hold one the concurrent count missed: count
+        // again, after the listing. The usual record pays nothing for this.
+        let newer = |i: &Interruption| {
+            Verdict::of(i, kind, job.rule.action).is_some() && raised_after(i, job.event.occurred.as_deref())
+        };
+        if count.is_some() && pending.iter().any(newer) {
+            count = Some(
+                self.octopus
+                    .count_events(space, document, kind.event_category(), deadline)
+                    .await?,
+            );
+        }
         if count == Some(0) {
             return Err(AnswerError::Uncounted {
                 category: kind.event_category(),
@@ -156,7 +170,6 @@ impl<O: OctopusApi> Responder<O> {
             });
         }
         let decision = Decision::new(&job.rule, &job.event.id, count);
-        let pending = pending?;
         let answers = pending.iter().filter_map(|interruption| {
             let verdict = Verdict::of(interruption, kind, decision.action)?;
             Some(self.act(job, &decision, interruption, verdict, deadline))

@@ -327,3 +327,33 @@ async fn logs_one_line_per_decision_with_its_fields_and_never_the_api_key() {
     assert!(!text.contains(w.sim.api_key()), "the API key was logged");
     assert!(!text.contains("Subscription"), "payload content was logged");
 }
+
+#[tokio::test]
+async fn a_copy_of_an_older_record_counts_again_before_answering_the_next_rounds_guided_failure() {
+    let w = world().await;
+    let target = w.deployment();
+    w.sim.set_retry_outcome(&target, 1);
+    let first = w.sim.raise_guided_failure(&target, &[]);
+    w.run(vec![w.record("m-1", &first.event_id, RETRY_1)]).await;
+    let counts_before = w.requests_to("GET", "/events");
+
+    let failed = w.run(vec![w.record("m-1-copy", &first.event_id, RETRY_1)]).await;
+
+    assert!(failed.is_empty());
+    assert_eq!(
+        w.requests_to("GET", "/events") - counts_before,
+        2,
+        "counted again after the listing"
+    );
+    let answers: Vec<_> = w
+        .sim
+        .submissions()
+        .into_iter()
+        .map(|s| s.values["Guidance"].clone().unwrap())
+        .collect();
+    assert_eq!(
+        answers,
+        ["Retry", "Fail"],
+        "the budget holds even for a copy of the first record"
+    );
+}

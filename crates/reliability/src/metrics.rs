@@ -1,0 +1,80 @@
+//! Sums of the CloudWatch Embedded Metric Format lines process-message wrote, as CloudWatch
+//! would add them up.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use process_message::MetricsSink;
+use serde_json::Value;
+
+/// Collects EMF lines; `sink()` is what `Responder::with_metrics` takes.
+#[derive(Debug, Clone, Default)]
+pub struct MetricLines(Arc<Mutex<Vec<String>>>);
+
+impl MetricLines {
+    pub fn sink(&self) -> MetricsSink {
+        let lines = Arc::clone(&self.0);
+        Arc::new(move |line: &str| {
+            if let Ok(mut lines) = lines.lock() {
+                lines.push(line.to_owned());
+            }
+        })
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+/// The summed metrics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetricTotals {
+    pub lines: usize,
+    pub records: u64,
+    pub budget_spent: u64,
+    pub answered_elsewhere: u64,
+    pub nothing_pending: u64,
+    /// `Submitted` by `Action`.
+    pub submitted: BTreeMap<String, u64>,
+    /// `Skipped` by `Reason`.
+    pub skipped: BTreeMap<String, u64>,
+    /// `Failed` by `Cause`.
+    pub failed: BTreeMap<String, u64>,
+}
+
+impl MetricTotals {
+    /// Sums the lines; refuses one that is not EMF in the `OctoResponder` namespace.
+    pub fn from_lines(lines: &[String]) -> Result<Self, String> {
+        let mut totals = Self::default();
+        for line in lines {
+            let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}: {line}"))?;
+            if value["_aws"]["CloudWatchMetrics"][0]["Namespace"] != process_message::metrics::NAMESPACE {
+                return Err(format!("not an OctoResponder EMF line: {line}"));
+            }
+            totals.lines += 1;
+            let count = |name: &str| value[name].as_u64().unwrap_or(0);
+            totals.records += count("Records");
+            totals.budget_spent += count("BudgetSpent");
+            totals.answered_elsewhere += count("AnsweredElsewhere");
+            totals.nothing_pending += count("NothingPending");
+            for (dimension, metric, target) in [
+                ("Action", "Submitted", &mut totals.submitted),
+                ("Reason", "Skipped", &mut totals.skipped),
+                ("Cause", "Failed", &mut totals.failed),
+            ] {
+                if let Some(key) = value[dimension].as_str() {
+                    *target.entry(key.to_owned()).or_default() += count(metric);
+                }
+            }
+        }
+        Ok(totals)
+    }
+
+    pub fn submitted_total(&self) -> u64 {
+        self.submitted.values().sum()
+    }
+
+    pub fn failed_total(&self) -> u64 {
+        self.failed.values().sum()
+    }
+}
