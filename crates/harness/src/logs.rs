@@ -49,7 +49,9 @@ impl<'a> MakeWriter<'a> for Captured {
 }
 
 /// Logs JSON at DEBUG and above into a buffer for as long as the guard is held. Use it in a
-/// current-thread runtime (`#[tokio::test]`) so every task of the test logs here.
+/// current-thread runtime (`#[tokio::test]`) so every task of the test logs here, and in a test
+/// binary of its own: tracing caches per call site whether anyone listens, and tests running on
+/// other threads of the same binary can race that cache and lose lines.
 pub fn capture() -> (DefaultGuard, Captured) {
     let captured = Captured::default();
     let subscriber = tracing_subscriber::fmt()

@@ -1,0 +1,41 @@
+//! What accept-message logs, captured as the JSON lines Lambda would store. One test in its own
+//! binary: tracing caches per call site whether anyone listens, and other tests running on other
+//! threads of the same binary could race that cache.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use accept_message::{Acceptor, SqsPublisher, WebhookAuth};
+use harness::Moto;
+use harness::apigw::WebhookRequest;
+use lambda_http::http::HeaderName;
+
+const TOKEN: &str = "fixture-webhook-token";
+const HEADER: &str = "x-octopus-webhook-token";
+const MANUAL_INTERVENTION: &str = include_str!("fixtures/subscription-manual-intervention.json");
+
+#[tokio::test]
+async fn logs_what_happened_but_never_the_secret_or_the_payload() {
+    let moto = Moto::shared().expect("moto server");
+    let sqs = aws_sdk_sqs::Client::new(&moto.sdk_config().await);
+    let (queue_url, _dlq) = moto.create_queue_pair(&sqs, false, 3).await.unwrap();
+    let auth = WebhookAuth::new(HeaderName::from_static(HEADER), Some(TOKEN.to_owned().into()));
+    let acceptor = Acceptor::new(SqsPublisher::new(sqs, queue_url), auth);
+    let (_guard, logs) = harness::logs::capture();
+    let send = |request: WebhookRequest| acceptor.handle(request.to_request());
+
+    send(WebhookRequest::post("type=Result&action=Proceed", MANUAL_INTERVENTION).header(HEADER, TOKEN)).await;
+    send(WebhookRequest::post("type=Result&action=Proceed", MANUAL_INTERVENTION).header(HEADER, "guess")).await;
+    send(WebhookRequest::post("type=Result&action=Proceed", "{\"not\": \"a payload\"}").header(HEADER, TOKEN)).await;
+
+    let queued = logs.lines_with_message("webhook queued");
+    assert_eq!(queued.len(), 1, "{}", logs.text());
+    assert_eq!(queued[0]["fields"]["event_id"], "Events-98801");
+    assert_eq!(queued[0]["fields"]["document_id"], "ServerTasks-2044");
+    assert_eq!(logs.lines_with_message("webhook refused").len(), 2);
+    let text = logs.text();
+    assert!(!text.contains(TOKEN), "the secret was logged");
+    assert!(
+        !text.contains("requires manual intervention"),
+        "payload content was logged"
+    );
+    assert!(!text.contains("WebhookHeaderKey"), "payload content was logged");
+}
