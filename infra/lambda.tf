@@ -46,10 +46,20 @@ resource "aws_lambda_function" "accept_message" {
 }
 
 resource "aws_lambda_alias" "accept_message" {
-  name             = "live"
-  description      = "The version API Gateway invokes"
-  function_name    = aws_lambda_function.accept_message.function_name
-  function_version = aws_lambda_function.accept_message.version
+  name          = "live"
+  description   = "The version API Gateway invokes"
+  function_name = aws_lambda_function.accept_message.function_name
+  # The published version, unless CodeDeploy moves live (codedeploy.tf): then the version live
+  # points at now, so that Terraform never moves it past a canary.
+  function_version = local.accept_message_alias_version
+
+  lifecycle {
+    # CodeDeploy (var.codedeploy_enabled) shifts traffic through the alias's routing weights; an
+    # apply during a deployment must not reset them. Terraform never sets routing_config here, so
+    # ignoring it changes nothing without CodeDeploy. (ignore_changes cannot depend on a variable,
+    # hence function_version above follows var.*_live_version instead of being ignored.)
+    ignore_changes = [routing_config]
+  }
 }
 
 resource "aws_lambda_function" "process_message" {
@@ -99,10 +109,20 @@ resource "aws_lambda_function" "process_message" {
 }
 
 resource "aws_lambda_alias" "process_message" {
-  name             = "live"
-  description      = "The version the SQS event source mapping invokes"
-  function_name    = aws_lambda_function.process_message.function_name
-  function_version = aws_lambda_function.process_message.version
+  name          = "live"
+  description   = "The version the SQS event source mapping invokes"
+  function_name = aws_lambda_function.process_message.function_name
+  # The published version, unless CodeDeploy moves live (codedeploy.tf): then the version live
+  # points at now, so that Terraform never moves it past a canary.
+  function_version = local.process_message_alias_version
+
+  lifecycle {
+    # CodeDeploy (var.codedeploy_enabled) shifts traffic through the alias's routing weights; an
+    # apply during a deployment must not reset them. Terraform never sets routing_config here, so
+    # ignoring it changes nothing without CodeDeploy. (ignore_changes cannot depend on a variable,
+    # hence function_version above follows var.*_live_version instead of being ignored.)
+    ignore_changes = [routing_config]
+  }
 }
 
 resource "aws_lambda_event_source_mapping" "messages" {

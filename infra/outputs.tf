@@ -103,3 +103,35 @@ output "kms_key_arn" {
   description = "ARN of the responder's KMS key (queues, secrets, logs, alarm topic)."
   value       = aws_kms_key.this.arn
 }
+
+# ---- Delivery (codedeploy.tf, github_oidc.tf; read by scripts/deploy.sh and the README) ---------
+
+output "accept_message_version" {
+  description = "Version of accept-message this apply published (live points at it, or CodeDeploy moves live to it)."
+  value       = aws_lambda_function.accept_message.version
+}
+
+output "process_message_version" {
+  description = "Version of process-message this apply published (live points at it, or CodeDeploy moves live to it)."
+  value       = aws_lambda_function.process_message.version
+}
+
+output "codedeploy_application_name" {
+  description = "CodeDeploy application shifting the live aliases (its deployment groups are named like the functions), or null when codedeploy_enabled is false."
+  value       = one(aws_codedeploy_app.this[*].name)
+}
+
+output "codedeploy_deployment_group_names" {
+  description = "CodeDeploy deployment group of each function (empty when codedeploy_enabled is false)."
+  value       = { for k, g in aws_codedeploy_deployment_group.this : k => g.deployment_group_name }
+}
+
+output "github_deploy_role_arn" {
+  description = "ARN of the role the GitHub deploy workflow assumes for this environment (set it as the environment's AWS_DEPLOY_ROLE_ARN variable), or null when github_repository is not set."
+  value       = one(aws_iam_role.github_deploy[*].arn)
+}
+
+output "github_oidc_provider_arn" {
+  description = "ARN of the GitHub OIDC provider the deploy role trusts (created here or given), or null when github_repository is not set."
+  value       = local.github_oidc_enabled ? local.github_oidc_provider_arn : null
+}

@@ -364,3 +364,115 @@ variable "kms_key_deletion_window_days" {
     error_message = "kms_key_deletion_window_days must be from 7 to 30."
   }
 }
+
+# ---- Delivery: CodeDeploy traffic shifting (codedeploy.tf) ---------------------------------------
+
+variable "codedeploy_enabled" {
+  description = "When true, CodeDeploy moves each function's live alias to a new version gradually (var.codedeploy_deployment_config), rolling back on the function's Errors alarm; Terraform then leaves live where it is (see *_live_version). When false, Terraform moves live at once."
+  type        = bool
+  default     = false
+}
+
+variable "codedeploy_deployment_config" {
+  description = "CodeDeploy deployment configuration for the Lambda traffic shift: a predefined CodeDeployDefault.Lambda* configuration (canary, linear or all at once)."
+  type        = string
+  default     = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+
+  validation {
+    condition = contains([
+      "CodeDeployDefault.LambdaAllAtOnce",
+      "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+      "CodeDeployDefault.LambdaCanary10Percent10Minutes",
+      "CodeDeployDefault.LambdaCanary10Percent15Minutes",
+      "CodeDeployDefault.LambdaCanary10Percent30Minutes",
+      "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+      "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes",
+      "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
+      "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
+    ], var.codedeploy_deployment_config)
+    error_message = "codedeploy_deployment_config must be one of the predefined CodeDeployDefault.Lambda* configurations (e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes)."
+  }
+}
+
+variable "accept_message_live_version" {
+  description = "With codedeploy_enabled: the version accept-message's live alias points at now, which Terraform keeps (CodeDeploy moves it); \"published\" when there is no alias yet (first deploy). scripts/plan.sh reads it from AWS. Ignored without CodeDeploy."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.accept_message_live_version == null || can(regex("^([0-9]+|published)$", var.accept_message_live_version))
+    error_message = "accept_message_live_version must be a version number, \"published\" or null."
+  }
+
+  validation {
+    condition     = !var.codedeploy_enabled || var.accept_message_live_version != null
+    error_message = "With codedeploy_enabled, set accept_message_live_version to the version live points at now (`make plan` does), or \"published\" on the first deploy: otherwise Terraform would move live itself, bypassing the canary."
+  }
+}
+
+variable "process_message_live_version" {
+  description = "With codedeploy_enabled: the version process-message's live alias points at now, which Terraform keeps (CodeDeploy moves it); \"published\" when there is no alias yet (first deploy). scripts/plan.sh reads it from AWS. Ignored without CodeDeploy."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.process_message_live_version == null || can(regex("^([0-9]+|published)$", var.process_message_live_version))
+    error_message = "process_message_live_version must be a version number, \"published\" or null."
+  }
+
+  validation {
+    condition     = !var.codedeploy_enabled || var.process_message_live_version != null
+    error_message = "With codedeploy_enabled, set process_message_live_version to the version live points at now (`make plan` does), or \"published\" on the first deploy: otherwise Terraform would move live itself, bypassing the canary."
+  }
+}
+
+# ---- Delivery: GitHub Actions OIDC deploy role (github_oidc.tf) ---------------------------------
+
+variable "github_repository" {
+  description = "GitHub repository (owner/name) whose deploy workflow may assume this environment's deploy role through OIDC, from its GitHub environment named like var.environment only. Null or empty creates no role."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.github_repository == null || var.github_repository == "" || can(regex("^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$", var.github_repository))
+    error_message = "github_repository must be owner/name (e.g. my-org/octo-responder), empty or null."
+  }
+}
+
+variable "github_oidc_provider_arn" {
+  description = "ARN of the account's existing GitHub OIDC provider (token.actions.githubusercontent.com). An account holds one per URL: set it in every environment but the one that creates it. Null creates the provider."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.github_oidc_provider_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/token\\.actions\\.githubusercontent\\.com$", var.github_oidc_provider_arn))
+    error_message = "github_oidc_provider_arn must be the ARN of a token.actions.githubusercontent.com OIDC provider, or null."
+  }
+}
+
+variable "terraform_state_bucket" {
+  description = "S3 bucket holding the Terraform state (as in envs/<env>.s3.tfbackend); the deploy role may read and write <project_name>/<environment>/* in it. Required with github_repository."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.terraform_state_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.terraform_state_bucket))
+    error_message = "terraform_state_bucket must be an S3 bucket name or null."
+  }
+
+  validation {
+    condition     = var.github_repository == null || var.github_repository == "" || var.terraform_state_bucket != null
+    error_message = "Set terraform_state_bucket (the bucket of envs/<env>.s3.tfbackend) when github_repository is set: the deploy role needs the state."
+  }
+}
+
+variable "terraform_state_kms_key_arn" {
+  description = "ARN of the KMS key encrypting the state bucket, when it is not S3-managed (SSE-S3); the deploy role may use it for the state only. Null for SSE-S3."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.terraform_state_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.terraform_state_kms_key_arn))
+    error_message = "terraform_state_kms_key_arn must be a KMS key ARN or null."
+  }
+}

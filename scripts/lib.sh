@@ -1,0 +1,53 @@
+# shellcheck shell=bash
+# Shared by scripts/plan.sh, deploy.sh and smoke-test.sh (sourced, not run): the environment
+# check and a Terraform working directory per environment.
+#
+# Each environment gets its own data directory, infra/.terraform/deploy-<env> (ignored by git),
+# initialised with the S3 backend of infra/envs/<env>.s3.tfbackend, so that dev, staging and prod
+# never share a backend configuration and the offline checks (make infra-check, which use
+# infra/.terraform without a backend) are left alone.
+#
+# Environment: TF (terraform executable, default terraform); TF_CLI_CONFIG_FILE when providers
+# come from a local mirror (the Makefile sets it).
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+infra_dir=$repo_root/infra
+tf_bin=${TF:-terraform}
+
+die() {
+  echo "$(basename "$0"): $*" >&2
+  exit 1
+}
+
+# check_env ENV: dev, staging or prod, with its tfvars and backend files present.
+check_env() {
+  case ${1:-} in
+    dev | staging | prod) ;;
+    *) die "ENV must be dev, staging or prod (got '${1:-}')" ;;
+  esac
+  [[ -f $infra_dir/envs/$1.tfvars ]] || die "missing infra/envs/$1.tfvars"
+  [[ -f $infra_dir/envs/$1.s3.tfbackend ]] || die "missing infra/envs/$1.s3.tfbackend"
+}
+
+# tf ARGS...: terraform in infra/ with this environment's data directory (set by use_env).
+tf() {
+  TF_DATA_DIR=$tf_data_dir TF_IN_AUTOMATION=1 TF_INPUT=0 "$tf_bin" -chdir="$infra_dir" "$@"
+}
+
+# use_env ENV: selects the environment and initialises its data directory (idempotent).
+use_env() {
+  check_env "$1"
+  deploy_env=$1
+  tf_data_dir=$infra_dir/.terraform/deploy-$deploy_env
+  # shellcheck disable=SC2034 # used by plan.sh and deploy.sh, which source this file
+  plan_file=$tf_data_dir/$deploy_env.tfplan
+  mkdir -p "$tf_data_dir"
+  tf init -input=false -no-color -reconfigure -backend-config="envs/$deploy_env.s3.tfbackend" >"$tf_data_dir/init.log" 2>&1 ||
+    { cat "$tf_data_dir/init.log" >&2; die "terraform init for $deploy_env failed"; }
+}
+
+# tf_output NAME: a string output of the environment's state; nothing when the state has no such
+# output yet or it is null.
+tf_output() {
+  tf output -no-color -raw "$1" 2>/dev/null || true
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Usage: smoke-test.sh ENV   (make smoke ENV=<env>)
+#
+# After a deploy, proves the whole path answers without touching Octopus state:
+#   1. the dead-letter queue is empty to begin with (else the dlq-not-empty alarm needs a person);
+#   2. a webhook without the token is refused (401);
+#   3. an authenticated manual-intervention webhook (type=Result&action=Proceed) about a server
+#      task that cannot exist (SMOKE_SERVER_TASK, default ServerTasks-999999999, in SMOKE_SPACE_ID,
+#      default Spaces-1) is queued (202);
+#   4. process-message takes it off the work queue: it finds no pending interruption regarding
+#      that task and answers nothing (a failure would leave the message in flight, then redrive
+#      it towards the DLQ);
+#   5. the dead-letter queue is still empty.
+# A Result rule on purpose: for a Retry rule process-message counts the deployment's guided
+# failures, finds 0 for a task that does not exist, and hands the message back.
+#
+# The URL, header and queues come from the environment's Terraform outputs, or from WEBHOOK_URL,
+# WEBHOOK_HEADER_NAME, WEBHOOK_HEADER_VALUE, QUEUE_URL and DLQ_URL when all are set.
+# SMOKE_TIMEOUT_SECONDS (default 240) bounds step 4. Needs curl, the AWS CLI and credentials.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+env=${1:-}
+check_env "$env"
+space=${SMOKE_SPACE_ID:-Spaces-1}
+task=${SMOKE_SERVER_TASK:-ServerTasks-999999999}
+timeout=${SMOKE_TIMEOUT_SECONDS:-240}
+[[ $space =~ ^Spaces-[0-9]+$ ]] || die "SMOKE_SPACE_ID must look like Spaces-1 (got '$space')"
+[[ $task =~ ^ServerTasks-[0-9]+$ ]] || die "SMOKE_SERVER_TASK must look like ServerTasks-999999999 (got '$task')"
+[[ $timeout =~ ^[0-9]+$ ]] || die "SMOKE_TIMEOUT_SECONDS must be a whole number"
+
+if [[ -z ${WEBHOOK_URL:-} || -z ${WEBHOOK_HEADER_NAME:-} || -z ${WEBHOOK_HEADER_VALUE:-} || -z ${QUEUE_URL:-} || -z ${DLQ_URL:-} ]]; then
+  use_env "$env"
+  WEBHOOK_URL=$(tf_output webhook_url)
+  WEBHOOK_HEADER_NAME=$(tf_output webhook_header_name)
+  WEBHOOK_HEADER_VALUE=$(tf_output webhook_header_value)
+  QUEUE_URL=$(tf_output queue_url)
+  DLQ_URL=$(tf_output dlq_url)
+  [[ -n $WEBHOOK_URL && -n $WEBHOOK_HEADER_VALUE && -n $QUEUE_URL && -n $DLQ_URL ]] ||
+    die "the $env state has no webhook_url, webhook_header_value, queue_url or dlq_url output: deploy first"
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# The token goes to curl in a file, never on a command line.
+(umask 077 && printf '%s: %s\n' "$WEBHOOK_HEADER_NAME" "$WEBHOOK_HEADER_VALUE" >"$work/header")
+
+# queue_count URL ATTRIBUTE...: the sum of the queue's approximate message counts.
+queue_count() {
+  local url=$1 sum=0 n
+  shift
+  for n in $(aws sqs get-queue-attributes --queue-url "$url" --attribute-names "$@" \
+    --query 'Attributes.*' --output text); do
+    sum=$((sum + n))
+  done
+  echo "$sum"
+}
+
+# post [HEADER_FILE]: POSTs the test event; prints the HTTP status, leaves the body in $work/body.
+post() {
+  local auth=()
+  [[ -z $1 ]] || auth=(-H "@$1")
+  curl --silent --show-error --max-time 30 --output "$work/body" --write-out '%{http_code}' \
+    -X POST -H 'Content-Type: application/json' "${auth[@]}" --data-binary "@$work/payload" \
+    "$WEBHOOK_URL?type=Result&action=Proceed"
+}
+
+dlq_before=$(queue_count "$DLQ_URL" ApproximateNumberOfMessages)
+[[ $dlq_before -eq 0 ]] ||
+  die "the dead-letter queue already holds $dlq_before message(s): a person must inspect them (README) before a smoke test means anything"
+
+event_id="Events-smoke-$(date -u +%Y%m%d%H%M%S)-$RANDOM"
+printf '{"Timestamp":"%s","EventType":"SubscriptionPayload","Payload":{"ServerUri":"https://smoke-test.invalid","Event":{"Id":"%s","Category":"ManualInterventionInterruptionRaised","SpaceId":"%s","RelatedDocumentIds":["%s"],"Occurred":"%s","Message":"octo-responder smoke test: a server task that does not exist, nothing to answer"}}}' \
+  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$event_id" "$space" "$task" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$work/payload"
+
+status=$(post "")
+[[ $status == 401 ]] || die "a webhook without the token answered $status, expected 401: $(head -c 300 "$work/body")"
+echo "smoke: unauthenticated webhook refused (401)"
+
+status=$(post "$work/header")
+[[ $status == 202 ]] || die "the authenticated webhook answered $status, expected 202: $(head -c 300 "$work/body")"
+echo "smoke: $event_id about $task in $space queued (202 $(head -c 200 "$work/body"))"
+
+# The approximate counts lag a little: wait a moment, then for two zero readings in a row.
+deadline=$((SECONDS + timeout))
+sleep 10
+zeros=0
+while ((zeros < 2)); do
+  left=$(queue_count "$QUEUE_URL" ApproximateNumberOfMessages ApproximateNumberOfMessagesNotVisible)
+  if ((left == 0)); then zeros=$((zeros + 1)); else zeros=0; fi
+  if ((zeros < 2)); then
+    ((SECONDS < deadline)) ||
+      die "the work queue still holds $left message(s) after ${timeout} s: process-message did not take $event_id (see its log group)"
+    sleep 10
+  fi
+done
+echo "smoke: process-message took it off the work queue"
+
+dlq_after=$(queue_count "$DLQ_URL" ApproximateNumberOfMessages)
+[[ $dlq_after -eq 0 ]] || die "the dead-letter queue holds $dlq_after message(s) after the smoke test"
+echo "smoke: dead-letter queue empty; $env passed"
