@@ -92,31 +92,6 @@ proptest! {
 }
 
 #[tokio::test]
-async fn a_wrong_secret_of_the_same_length_and_one_of_another_length_take_the_same_path() {
-    let same_length: String = TOKEN.chars().rev().collect();
-    assert_eq!(same_length.len(), TOKEN.len());
-    let (_guard, logs) = harness::logs::capture();
-
-    let same =
-        answer(WebhookRequest::post("type=Guidance&action=Fail", GUIDED_FAILURE).header(HEADER, &same_length)).await;
-    let other = answer(WebhookRequest::post("type=Guidance&action=Fail", GUIDED_FAILURE).header(HEADER, "short")).await;
-
-    assert_eq!(same, other, "one answer for both");
-    assert_eq!(same.0, 401);
-    let refusals = logs.lines_with_message("webhook refused");
-    let reasons: Vec<&Value> = refusals.iter().map(|l| &l["fields"]["reason"]).collect();
-    assert_eq!(
-        reasons,
-        ["the webhook header value is wrong", "the webhook header value is wrong"]
-    );
-    let text = logs.text();
-    assert!(
-        !text.contains(&same_length) && !text.contains("short"),
-        "a wrong value is never logged"
-    );
-}
-
-#[tokio::test]
 async fn every_letter_case_of_the_header_name_authenticates() {
     for name in [
         HEADER.to_owned(),
