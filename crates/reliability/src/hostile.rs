@@ -372,6 +372,19 @@ pub fn acceptor() -> (Acceptor<RecordingPublisher>, RecordingPublisher) {
     (Acceptor::new(publisher.clone(), auth), publisher)
 }
 
+/// A guided-failure payload that echoes a webhook secret, for fixed cases.
+pub const GUIDED_FAILURE: &str = r#"{"Payload":{"Event":{"Id":"Events-1","Category":"GuidedFailureInterruptionRaised","SpaceId":"Spaces-1","RelatedDocumentIds":["ServerTasks-1"]},"Subscription":{"WebhookHeaderValue":{"Value":"reliability-webhook-token-7f3a9c1e"}}}}"#;
+
+/// Sends one webhook to a fresh [`acceptor`]: (status, JSON answer, messages published). Panics
+/// when the answer is not JSON: every answer must be.
+pub async fn answer(request: WebhookRequest) -> (u16, Value, usize) {
+    let (acceptor, publisher) = acceptor();
+    let response = acceptor.handle(request.to_request()).await;
+    let body: &[u8] = response.body().as_ref();
+    let json = serde_json::from_slice(body).unwrap_or_else(|e| panic!("accept-message answered non-JSON: {e}"));
+    (response.status().as_u16(), json, publisher.count())
+}
+
 /// What a webhook got.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookOutcome {

@@ -11,7 +11,9 @@ use base64::Engine;
 use harness::apigw::WebhookRequest;
 use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
 use proptest::prelude::*;
-use reliability::hostile::{self, Auth, HostileWebhook, check_batch, check_webhook, deeply_nested};
+use reliability::hostile::{
+    self, Auth, GUIDED_FAILURE, HostileWebhook, answer, check_batch, check_webhook, deeply_nested,
+};
 use reliability::scenario::{HEADER, TOKEN};
 use serde_json::Value;
 
@@ -23,25 +25,12 @@ fn block_on<F: Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
-const GUIDED_FAILURE: &str = r#"{"Payload":{"Event":{"Id":"Events-1","Category":"GuidedFailureInterruptionRaised","SpaceId":"Spaces-1","RelatedDocumentIds":["ServerTasks-1"]},"Subscription":{"WebhookHeaderValue":{"Value":"reliability-webhook-token-7f3a9c1e"}}}}"#;
-
 fn webhook(body: &str) -> HostileWebhook {
     HostileWebhook {
         request: WebhookRequest::post("type=Guidance&action=Fail", body).header(HEADER, TOKEN),
         auth: Auth::Right,
         body_len: body.len(),
     }
-}
-
-async fn answer(request: WebhookRequest) -> (u16, Value, usize) {
-    let (acceptor, publisher) = hostile::acceptor();
-    let response = acceptor.handle(request.to_request()).await;
-    let body: &[u8] = response.body().as_ref();
-    (
-        response.status().as_u16(),
-        serde_json::from_slice(body).unwrap(),
-        publisher.count(),
-    )
 }
 
 proptest! {

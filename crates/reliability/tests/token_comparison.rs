@@ -5,22 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use harness::apigw::WebhookRequest;
-use reliability::hostile;
+use reliability::hostile::{GUIDED_FAILURE, answer};
 use reliability::scenario::{HEADER, TOKEN};
 use serde_json::Value;
-
-const GUIDED_FAILURE: &str = r#"{"Payload":{"Event":{"Id":"Events-1","Category":"GuidedFailureInterruptionRaised","SpaceId":"Spaces-1","RelatedDocumentIds":["ServerTasks-1"]},"Subscription":{"WebhookHeaderValue":{"Value":"reliability-webhook-token-7f3a9c1e"}}}}"#;
-
-async fn answer(request: WebhookRequest) -> (u16, Value, usize) {
-    let (acceptor, publisher) = hostile::acceptor();
-    let response = acceptor.handle(request.to_request()).await;
-    let body: &[u8] = response.body().as_ref();
-    (
-        response.status().as_u16(),
-        serde_json::from_slice(body).unwrap(),
-        publisher.count(),
-    )
-}
 
 #[tokio::test]
 async fn a_wrong_secret_of_the_same_length_and_one_of_another_length_take_the_same_path() {
