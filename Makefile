@@ -29,7 +29,7 @@ lint: ## rustfmt check and clippy with warnings as errors
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-test: venv lint infra-check actionlint shellcheck ## lint, then every test (starts and stops its own moto server and Octopus simulator)
+test: venv lint infra-check actionlint shellcheck script-test ## lint, then every test (starts and stops its own moto server and Octopus simulator)
 	cargo test --workspace --locked
 
 demo: venv ## run both functions locally against moto and the Octopus simulator
@@ -77,7 +77,8 @@ $(TF_RC):
 	mkdir -p $(@D)
 	$(if $(TF_PLUGIN_MIRROR),printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' '$(TF_PLUGIN_MIRROR)' > $@,touch $@)
 
-$(TF_INIT): $(TF_DIR)/versions.tf | $(TF_RC)
+# Again when a module call may have changed (root files, modules/, test files with a module run).
+$(TF_INIT): $(wildcard $(TF_DIR)/*.tf $(TF_DIR)/modules/*/*.tf $(TF_DIR)/tests/*.tftest.hcl) | $(TF_RC)
 	$(TFX) -chdir=$(TF_DIR) init -backend=false -input=false -no-color > /dev/null
 	touch $@
 
@@ -100,14 +101,15 @@ infra-check: tf-fmt tf-validate tf-test checkov tf-moto ## every infra/ check ab
 # ---- end of Infrastructure ----------------------------------------------------------------------
 
 # ---- Delivery (.github/, scripts/; issue 6) -----------------------------------------------------
-# The GitHub workflows call these targets, so a person runs the same steps locally. actionlint and
-# shellcheck run offline in `make test`. plan/deploy/smoke need AWS credentials for ENV's account
-# and, for plan, TF_VAR_octopus_api_key and TF_VAR_webhook_token (README, Delivery).
-.PHONY: actionlint shellcheck plan deploy smoke
+# The GitHub workflows call these targets, so a person runs the same steps locally. actionlint,
+# shellcheck and script-test run offline in `make test`. plan/deploy/smoke/redrive need AWS
+# credentials for ENV's account and, for plan, TF_VAR_octopus_api_key and TF_VAR_webhook_token
+# (README, Delivery; redrive: README, Dead letters and redrive).
+.PHONY: actionlint shellcheck script-test plan deploy smoke redrive
 
 NODE_STAMP := node_modules/.installed-$(shell cksum < package-lock.json | cut -d' ' -f1)
 WORKFLOWS := $(wildcard .github/workflows/*.yml)
-SHELL_SCRIPTS := $(wildcard scripts/*.sh) $(wildcard infra/tests/moto/*.sh)
+SHELL_SCRIPTS := $(wildcard scripts/*.sh) $(wildcard scripts/tests/*.sh) $(wildcard infra/tests/moto/*.sh)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 ENV ?=
 CODEDEPLOY ?= true
@@ -124,7 +126,7 @@ actionlint: $(NODE_STAMP) ## lint .github/workflows with actionlint (npm @tktco/
 	@test -n "$(WORKFLOWS)" || { echo "actionlint: no workflow in .github/workflows" >&2; exit 1; }
 	npx --no-install node-actionlint
 
-shellcheck: venv ## shellcheck scripts/*.sh, infra/tests/moto/*.sh and the workflows' run steps (installs shellcheck if missing)
+shellcheck: venv ## shellcheck scripts/*.sh, scripts/tests/*.sh, infra/tests/moto/*.sh and the workflows' run steps (installs shellcheck if missing)
 	@command -v shellcheck > /dev/null || { echo "shellcheck: installing the Debian package"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq shellcheck > /dev/null; }
 	shellcheck $(SHELL_SCRIPTS)
@@ -143,4 +145,11 @@ deploy: | $(TF_RC) ## apply the saved plan, then shift live through CodeDeploy (
 smoke: | $(TF_RC) ## authenticated test webhook to ENV's API, then check the queue drains and the DLQ is empty (make smoke ENV=dev)
 	$(check-env)
 	$(DELIVERY_ENV) bash scripts/smoke-test.sh $(ENV)
+
+redrive: | $(TF_RC) ## move ENV's dead-letter queue back to its work queue (SQS message move task) and follow it (make redrive ENV=dev)
+	$(check-env)
+	$(DELIVERY_ENV) bash scripts/redrive.sh $(ENV)
+
+script-test: ## the operator scripts against stub aws and terraform commands (offline)
+	bash scripts/tests/redrive.sh
 # ---- end of Delivery ----------------------------------------------------------------------------

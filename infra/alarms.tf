@@ -1,6 +1,6 @@
-# Alarms on what needs a person: a message in the dead-letter queue, a failing process-message
-# or accept-message, and a queue that is not draining. They notify an optional email topic and/or
-# an existing topic.
+# Alarms on what needs a person: a message in the dead-letter queue and a queue that is not
+# draining here; a failing function in modules/function (each function's Errors alarm). They all
+# notify an optional email topic and/or an existing topic (local.alarm_actions).
 
 resource "aws_sns_topic" "alarms" {
   count = var.alarm_email == null ? 0 : 1
@@ -19,45 +19,11 @@ resource "aws_sns_topic_subscription" "alarm_email" {
 
 resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
   alarm_name          = "${local.name_prefix}-dlq-not-empty"
-  alarm_description   = "Messages the responder gave up on are waiting in ${aws_sqs_queue.messages_dlq.name}: their interruptions need a person. Inspect, fix, then redrive or purge."
+  alarm_description   = "Messages the responder gave up on are waiting in ${aws_sqs_queue.messages_dlq.name}: their interruptions need a person. Inspect, fix the cause, then `make redrive ENV=${var.environment}` or purge (README, Dead letters and redrive)."
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"
   dimensions          = { QueueName = aws_sqs_queue.messages_dlq.name }
   statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  actions_enabled     = true
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "process_message_errors" {
-  alarm_name          = "${local.name_prefix}-process-message-errors"
-  alarm_description   = "process-message failed whole invocations (start-up, configuration or a doomed batch); see its log group."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.process_message.function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  actions_enabled     = true
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "accept_message_errors" {
-  alarm_name          = "${local.name_prefix}-accept-message-errors"
-  alarm_description   = "accept-message failed invocations (start-up or configuration, e.g. the webhook token parameter unreadable); webhooks are being lost."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.accept_message.function_name }
-  statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
   comparison_operator = "GreaterThanThreshold"

@@ -11,7 +11,7 @@ resource "aws_apigatewayv2_integration" "accept_message" {
   api_id                 = aws_apigatewayv2_api.webhook.id
   integration_type       = "AWS_PROXY"
   integration_method     = "POST"
-  integration_uri        = aws_lambda_alias.accept_message.invoke_arn
+  integration_uri        = module.accept_message.alias.invoke_arn
   payload_format_version = "2.0"
   timeout_milliseconds   = min(30000, (var.accept_message_timeout_seconds + 1) * 1000)
 }
@@ -59,8 +59,8 @@ resource "aws_apigatewayv2_stage" "default" {
 resource "aws_lambda_permission" "webhook_api" {
   statement_id  = "AllowWebhookApiInvoke"
   action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.accept_message.function_name
-  qualifier     = aws_lambda_alias.accept_message.name
+  function_name = module.accept_message.function.function_name
+  qualifier     = module.accept_message.alias.name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.webhook.execution_arn}/*/POST${local.webhook_path}"
 }

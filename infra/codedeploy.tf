@@ -6,28 +6,25 @@
 # scripts/shift-traffic.sh per function: a CodeDeploy deployment whose AppSpec moves `live` from
 # its current version to the new one following var.codedeploy_deployment_config (a canary share
 # first, then all traffic), and rolls it back by itself when the deployment fails, is stopped, or
-# one of the function's alarms (alarms.tf) goes into ALARM during the bake time.
+# the function's Errors alarm (modules/function) goes into ALARM during the bake time.
 #
-# Terraform and CodeDeploy must not both move `live`: with CodeDeploy on, the aliases (lambda.tf)
-# take their version from var.<function>_live_version (what `live` points at now, read by
-# scripts/plan.sh), and ignore routing_config, which CodeDeploy sets while it shifts.
+# Terraform and CodeDeploy must not both move `live`: with CodeDeploy on, the aliases
+# (modules/function, called in lambda.tf) take their version from var.<function>_live_version (what
+# `live` points at now, read by scripts/plan.sh), and ignore routing_config, which CodeDeploy sets
+# while it shifts.
 
 locals {
   codedeploy_count = var.codedeploy_enabled ? 1 : 0
 
-  # The version each alias is given. Without CodeDeploy: the version this apply publishes (live
-  # moves at once, as before). With it: the version live points at now; "published" (first deploy,
-  # no alias yet) falls back to the published version.
-  accept_message_alias_version = (
-    var.codedeploy_enabled && var.accept_message_live_version != null && var.accept_message_live_version != "published"
-    ? var.accept_message_live_version
-    : aws_lambda_function.accept_message.version
-  )
-  process_message_alias_version = (
-    var.codedeploy_enabled && var.process_message_live_version != null && var.process_message_live_version != "published"
-    ? var.process_message_live_version
-    : aws_lambda_function.process_message.version
-  )
+  # The version each live alias is kept on (the module's live_version). Without CodeDeploy: null,
+  # i.e. the version this apply publishes (live moves at once, as before). With it: the version
+  # live points at now; "published" (first deploy, no alias yet) falls back to the published one.
+  kept_live_version = {
+    for fn, version in {
+      accept_message  = var.accept_message_live_version
+      process_message = var.process_message_live_version
+    } : fn => var.codedeploy_enabled && version != null && version != "published" ? version : null
+  }
 
   # The alarms that roll a deployment back: each function's own Errors alarm. The queue alarms
   # (dlq_not_empty, oldest_message_age) are left out on purpose: they can only fire many minutes
@@ -35,17 +32,11 @@ locals {
   # canary's bake time, and a message left in the DLQ from earlier would block every deployment,
   # including the one that fixes it.
   codedeploy_groups = {
-    accept_message = {
-      function_name = aws_lambda_function.accept_message.function_name
-      function_arn  = aws_lambda_function.accept_message.arn
-      alarm_names   = [aws_cloudwatch_metric_alarm.accept_message_errors.alarm_name]
-      alarm_arns    = [aws_cloudwatch_metric_alarm.accept_message_errors.arn]
-    }
-    process_message = {
-      function_name = aws_lambda_function.process_message.function_name
-      function_arn  = aws_lambda_function.process_message.arn
-      alarm_names   = [aws_cloudwatch_metric_alarm.process_message_errors.alarm_name]
-      alarm_arns    = [aws_cloudwatch_metric_alarm.process_message_errors.arn]
+    for key, fn in local.functions : key => {
+      function_name = fn.function.function_name
+      function_arn  = fn.function.arn
+      alarm_names   = [fn.errors_alarm.alarm_name]
+      alarm_arns    = [fn.errors_alarm.arn]
     }
   }
 }

@@ -15,6 +15,18 @@ locals {
   accept_message_name  = "${local.name_prefix}-accept-message"
   process_message_name = "${local.name_prefix}-process-message"
 
+  # What every function shares (modules/function).
+  function_shared = {
+    name_prefix        = local.name_prefix
+    environment        = var.environment
+    architecture       = var.lambda_architecture
+    memory_mb          = var.lambda_memory_mb
+    log_level          = var.log_level
+    log_retention_days = var.log_retention_days
+    kms_key_arn        = aws_kms_key.this.arn
+    alarm_actions      = local.alarm_actions
+  }
+
   accept_message_zip  = coalesce(var.accept_message_zip, "${path.module}/../target/lambda/accept-message/bootstrap.zip")
   process_message_zip = coalesce(var.process_message_zip, "${path.module}/../target/lambda/process-message/bootstrap.zip")
 
@@ -28,6 +40,15 @@ locals {
   # AWS: at least six times the function timeout, plus the batching window, so a message is not
   # handed to a second invocation while the first one may still be working on it.
   visibility_timeout_seconds = 6 * var.process_message_timeout_seconds + var.maximum_batching_window_seconds
+
+  # The redrive budget (variables.tf, max_receive_count). A record that fails or is handed back
+  # stays invisible for one visibility timeout, so an outage costs one receive per timeout; on top,
+  # a record behind batch_size - 1 earlier records of its deployment is handed back once for each of
+  # them failing once, and needs one receive of its own. Defaults: ceil(7200 / 360) + 10 = 30.
+  redrive_outage_receives   = ceil(var.ride_out_outage_minutes * 60 / local.visibility_timeout_seconds)
+  redrive_handback_receives = min(var.batch_size, 10)
+  redrive_min_receive_count = local.redrive_outage_receives + local.redrive_handback_receives
+  max_receive_count         = coalesce(var.max_receive_count, local.redrive_min_receive_count)
 
   alarm_actions = compact([
     one(aws_sns_topic.alarms[*].arn),

@@ -55,24 +55,46 @@ output "dlq_url" {
   value       = aws_sqs_queue.messages_dlq.url
 }
 
+output "queue_arn" {
+  description = "ARN of the work queue (the destination of `make redrive`)."
+  value       = aws_sqs_queue.messages.arn
+}
+
+output "dead_letter_queue_arn" {
+  description = "ARN of the dead-letter queue (the source of `make redrive`)."
+  value       = aws_sqs_queue.messages_dlq.arn
+}
+
+output "redrive_budget" {
+  description = "How the work queue's maxReceiveCount was sized: receives for ride_out_outage_minutes at one per visibility timeout, plus hand-back headroom; dead_letter_after_minutes is how long a record that fails every time stays in the work queue."
+  value = {
+    visibility_timeout_seconds = local.visibility_timeout_seconds
+    ride_out_outage_minutes    = var.ride_out_outage_minutes
+    outage_receives            = local.redrive_outage_receives
+    hand_back_receives         = local.redrive_handback_receives
+    max_receive_count          = local.max_receive_count
+    dead_letter_after_minutes  = local.max_receive_count * local.visibility_timeout_seconds / 60
+  }
+}
+
 output "accept_message_function_arn" {
   description = "ARN of the accept-message function."
-  value       = aws_lambda_function.accept_message.arn
+  value       = module.accept_message.function.arn
 }
 
 output "accept_message_alias_arn" {
   description = "ARN of accept-message's live alias, which API Gateway invokes."
-  value       = aws_lambda_alias.accept_message.arn
+  value       = module.accept_message.alias.arn
 }
 
 output "process_message_function_arn" {
   description = "ARN of the process-message function."
-  value       = aws_lambda_function.process_message.arn
+  value       = module.process_message.function.arn
 }
 
 output "process_message_alias_arn" {
   description = "ARN of process-message's live alias, which the SQS event source mapping invokes."
-  value       = aws_lambda_alias.process_message.arn
+  value       = module.process_message.alias.arn
 }
 
 output "octopus_api_key_parameter" {
@@ -88,8 +110,8 @@ output "webhook_token_parameter" {
 output "log_group_names" {
   description = "CloudWatch log groups of the two functions and the API's access log."
   value = {
-    accept_message  = aws_cloudwatch_log_group.accept_message.name
-    process_message = aws_cloudwatch_log_group.process_message.name
+    accept_message  = module.accept_message.log_group.name
+    process_message = module.process_message.log_group.name
     api_access      = aws_cloudwatch_log_group.api_access.name
   }
 }
@@ -108,12 +130,12 @@ output "kms_key_arn" {
 
 output "accept_message_version" {
   description = "Version of accept-message this apply published (live points at it, or CodeDeploy moves live to it)."
-  value       = aws_lambda_function.accept_message.version
+  value       = module.accept_message.function.version
 }
 
 output "process_message_version" {
   description = "Version of process-message this apply published (live points at it, or CodeDeploy moves live to it)."
-  value       = aws_lambda_function.process_message.version
+  value       = module.process_message.function.version
 }
 
 output "codedeploy_application_name" {

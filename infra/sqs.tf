@@ -13,8 +13,17 @@ resource "aws_sqs_queue" "messages" {
 
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.messages_dlq.arn
-    maxReceiveCount     = var.max_receive_count
+    maxReceiveCount     = local.max_receive_count
   })
+
+  lifecycle {
+    # A record that keeps failing is received every visibility timeout; it must reach the DLQ
+    # before the work queue's retention deletes it unseen.
+    precondition {
+      condition     = local.max_receive_count * local.visibility_timeout_seconds < var.message_retention_seconds
+      error_message = "message_retention_seconds (${var.message_retention_seconds}) must exceed max_receive_count x visibility timeout (${local.max_receive_count} x ${local.visibility_timeout_seconds} s): otherwise records that keep failing expire in the work queue instead of reaching the dead-letter queue."
+    }
+  }
 }
 
 resource "aws_sqs_queue" "messages_dlq" {

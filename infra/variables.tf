@@ -202,14 +202,51 @@ variable "fifo_queue" {
   default     = true
 }
 
-variable "max_receive_count" {
-  description = "Receives of a message before SQS moves it to the dead-letter queue (redrive policy maxReceiveCount)."
+variable "ride_out_outage_minutes" {
+  description = <<-EOT
+    Longest Octopus outage (or run of timeouts) the work queue rides out without dead-lettering good
+    records, in minutes. It sizes the redrive budget: a failed or handed-back record stays invisible for
+    one visibility timeout V = 6 x process_message_timeout_seconds + maximum_batching_window_seconds, so
+    an outage of this length costs ceil(minutes x 60 / V) receives (defaults: V = 360 s,
+    ceil(7200 / 360) = 20). 0 rides out nothing beyond the hand-back headroom (see max_receive_count).
+  EOT
   type        = number
-  default     = 5
+  default     = 120
 
   validation {
-    condition     = var.max_receive_count >= 1 && var.max_receive_count <= 1000 && floor(var.max_receive_count) == var.max_receive_count
-    error_message = "max_receive_count must be a whole number from 1 to 1000."
+    condition     = var.ride_out_outage_minutes >= 0 && floor(var.ride_out_outage_minutes) == var.ride_out_outage_minutes
+    error_message = "ride_out_outage_minutes must be a whole number of minutes, 0 or more."
+  }
+
+  validation {
+    condition     = ceil(var.ride_out_outage_minutes * 60 / local.visibility_timeout_seconds) + local.redrive_handback_receives <= 1000
+    error_message = "ride_out_outage_minutes needs more than 1000 receives (SQS's maxReceiveCount limit) at this visibility timeout: shorten the outage to ride out, or raise process_message_timeout_seconds (V = 6 x timeout + batching window)."
+  }
+}
+
+variable "max_receive_count" {
+  description = <<-EOT
+    Receives of a message before SQS moves it to the dead-letter queue (redrive policy maxReceiveCount).
+    Null (the default) computes it: ceil(ride_out_outage_minutes x 60 / V) + min(batch_size, 10), where
+    V is the visibility timeout (6 x process_message_timeout_seconds + maximum_batching_window_seconds).
+    The first term rides out the outage (one receive per V); the second is headroom for hand-backs: a
+    record behind up to batch_size - 1 earlier records of its deployment in a batch is handed back, one
+    receive each, when each of them fails once, and needs one more receive to be answered itself.
+    Defaults: ceil(7200 / 360) + 10 = 30, i.e. a record that fails every time is dead-lettered after
+    about 30 x 6 min = 3 h. A value set here may raise the budget, never lower it below that formula
+    (smaller values dead-letter held-back records in a burst).
+  EOT
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.max_receive_count == null || try(var.max_receive_count >= 1 && var.max_receive_count <= 1000 && floor(var.max_receive_count) == var.max_receive_count, false)
+    error_message = "max_receive_count must be null (computed) or a whole number from 1 to 1000."
+  }
+
+  validation {
+    condition     = var.max_receive_count == null || try(var.max_receive_count >= local.redrive_min_receive_count, false)
+    error_message = "max_receive_count is below what ride_out_outage_minutes and hand-backs need: ceil(ride_out_outage_minutes x 60 / visibility timeout) + min(batch_size, 10) (30 with the defaults). Leave it null to compute it, or lower ride_out_outage_minutes."
   }
 }
 

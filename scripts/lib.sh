@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Shared by scripts/plan.sh, deploy.sh and smoke-test.sh (sourced, not run): the environment
-# check and a Terraform working directory per environment.
+# Shared by scripts/plan.sh, deploy.sh, smoke-test.sh and redrive.sh (sourced, not run): the
+# environment check and a Terraform working directory per environment.
 #
 # Each environment gets its own data directory, infra/.terraform/deploy-<env> (ignored by git),
 # initialised with the S3 backend of infra/envs/<env>.s3.tfbackend, so that dev, staging and prod
@@ -8,7 +8,8 @@
 # infra/.terraform without a backend) are left alone.
 #
 # Environment: TF (terraform executable, default terraform); TF_CLI_CONFIG_FILE when providers
-# come from a local mirror (the Makefile sets it).
+# come from a local mirror (the Makefile sets it); DEPLOY_DATA_ROOT, where the data directories go
+# (default infra/.terraform; the script tests point it at a temporary directory).
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 infra_dir=$repo_root/infra
@@ -38,7 +39,7 @@ tf() {
 use_env() {
   check_env "$1"
   deploy_env=$1
-  tf_data_dir=$infra_dir/.terraform/deploy-$deploy_env
+  tf_data_dir=${DEPLOY_DATA_ROOT:-$infra_dir/.terraform}/deploy-$deploy_env
   # shellcheck disable=SC2034 # used by plan.sh and deploy.sh, which source this file
   plan_file=$tf_data_dir/$deploy_env.tfplan
   mkdir -p "$tf_data_dir"

@@ -7,7 +7,7 @@ octopus_server_url = "https://octopus-dev.example.com"
 dry_run                      = true # decide and log, submit nothing, until the rules look right
 log_level                    = "DEBUG"
 log_retention_days           = 14
-max_receive_count            = 3
+ride_out_outage_minutes      = 0 # dead-letter after the hand-back headroom only: 10 receives x 6 min = 1 h
 kms_key_deletion_window_days = 7
 
 # alarm_email = "you@example.com"

@@ -15,7 +15,7 @@ variables {
 
 # Tell the accept-message function and its alias apart from each other and from process-message.
 override_resource {
-  target = aws_lambda_function.accept_message
+  target = module.accept_message.aws_lambda_function.this
   values = {
     arn        = "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-accept-message"
     invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-accept-message/invocations"
@@ -24,7 +24,7 @@ override_resource {
 }
 
 override_resource {
-  target = aws_lambda_alias.accept_message
+  target = module.accept_message.aws_lambda_alias.live
   values = {
     arn        = "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-accept-message:live"
     invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-accept-message:live/invocations"
@@ -68,12 +68,12 @@ run "serves_only_post_octopus_webhook" {
 
 run "integration_invokes_the_live_alias" {
   assert {
-    condition     = aws_apigatewayv2_integration.accept_message.integration_uri == aws_lambda_alias.accept_message.invoke_arn
+    condition     = aws_apigatewayv2_integration.accept_message.integration_uri == module.accept_message.alias.invoke_arn
     error_message = "the integration must invoke accept-message's live alias, not $LATEST"
   }
 
   assert {
-    condition     = aws_apigatewayv2_integration.accept_message.integration_uri != aws_lambda_function.accept_message.invoke_arn
+    condition     = aws_apigatewayv2_integration.accept_message.integration_uri != module.accept_message.function.invoke_arn
     error_message = "the integration must not invoke the unqualified function"
   }
 
@@ -83,12 +83,12 @@ run "integration_invokes_the_live_alias" {
   }
 
   assert {
-    condition     = aws_apigatewayv2_integration.accept_message.timeout_milliseconds <= 30000 && aws_apigatewayv2_integration.accept_message.timeout_milliseconds > aws_lambda_function.accept_message.timeout * 1000
+    condition     = aws_apigatewayv2_integration.accept_message.timeout_milliseconds <= 30000 && aws_apigatewayv2_integration.accept_message.timeout_milliseconds > module.accept_message.function.timeout * 1000
     error_message = "the integration must wait longer than the function's timeout and at most 30 s"
   }
 
   assert {
-    condition     = aws_lambda_alias.accept_message.name == "live" && aws_lambda_alias.accept_message.function_version == aws_lambda_function.accept_message.version
+    condition     = module.accept_message.alias.name == "live" && module.accept_message.alias.function_version == module.accept_message.function.version
     error_message = "the live alias must point at the version this apply published"
   }
 }
@@ -100,7 +100,7 @@ run "only_this_api_route_may_invoke_the_alias" {
   }
 
   assert {
-    condition     = aws_lambda_permission.webhook_api.function_name == aws_lambda_function.accept_message.function_name && aws_lambda_permission.webhook_api.qualifier == aws_lambda_alias.accept_message.name
+    condition     = aws_lambda_permission.webhook_api.function_name == module.accept_message.function.function_name && aws_lambda_permission.webhook_api.qualifier == module.accept_message.alias.name
     error_message = "the permission must be on accept-message's live alias"
   }
 

@@ -17,7 +17,7 @@ variables {
 
 # Distinct names and ARNs, so that a group on the wrong function or alarm fails.
 override_resource {
-  target = aws_lambda_function.accept_message
+  target = module.accept_message.aws_lambda_function.this
   values = {
     arn     = "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-accept-message"
     version = "7"
@@ -25,7 +25,7 @@ override_resource {
 }
 
 override_resource {
-  target = aws_lambda_function.process_message
+  target = module.process_message.aws_lambda_function.this
   values = {
     arn     = "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-process-message"
     version = "9"
@@ -33,12 +33,12 @@ override_resource {
 }
 
 override_resource {
-  target = aws_cloudwatch_metric_alarm.accept_message_errors
+  target = module.accept_message.aws_cloudwatch_metric_alarm.errors
   values = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-accept-message-errors" }
 }
 
 override_resource {
-  target = aws_cloudwatch_metric_alarm.process_message_errors
+  target = module.process_message.aws_cloudwatch_metric_alarm.errors
   values = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-process-message-errors" }
 }
 
@@ -81,7 +81,7 @@ run "off_by_default_creates_nothing_and_terraform_moves_live" {
   }
 
   assert {
-    condition     = aws_lambda_alias.accept_message.function_version == "7" && aws_lambda_alias.process_message.function_version == "9"
+    condition     = module.accept_message.alias.function_version == "7" && module.process_message.alias.function_version == "9"
     error_message = "without CodeDeploy, live must point at the version this apply publishes"
   }
 
@@ -145,15 +145,15 @@ run "codedeploy_groups_shift_each_live_alias_and_roll_back_on_its_alarm" {
     condition = (
       aws_codedeploy_deployment_group.this["accept_message"].alarm_configuration[0].enabled &&
       !aws_codedeploy_deployment_group.this["accept_message"].alarm_configuration[0].ignore_poll_alarm_failure &&
-      aws_codedeploy_deployment_group.this["accept_message"].alarm_configuration[0].alarms == toset([aws_cloudwatch_metric_alarm.accept_message_errors.alarm_name]) &&
+      aws_codedeploy_deployment_group.this["accept_message"].alarm_configuration[0].alarms == toset([module.accept_message.errors_alarm.alarm_name]) &&
       aws_codedeploy_deployment_group.this["process_message"].alarm_configuration[0].enabled &&
-      aws_codedeploy_deployment_group.this["process_message"].alarm_configuration[0].alarms == toset([aws_cloudwatch_metric_alarm.process_message_errors.alarm_name])
+      aws_codedeploy_deployment_group.this["process_message"].alarm_configuration[0].alarms == toset([module.process_message.errors_alarm.alarm_name])
     )
     error_message = "each group must watch its own function's Errors alarm (and stop when alarms cannot be read)"
   }
 
   assert {
-    condition     = aws_lambda_alias.accept_message.function_version == "6" && aws_lambda_alias.process_message.function_version == "8"
+    condition     = module.accept_message.alias.function_version == "6" && module.process_message.alias.function_version == "8"
     error_message = "with CodeDeploy, Terraform must keep live on the version it points at now, not move it to the new one"
   }
 
@@ -213,7 +213,7 @@ run "first_deploy_with_codedeploy_creates_live_on_the_published_version" {
   }
 
   assert {
-    condition     = aws_lambda_alias.accept_message.function_version == "7" && aws_lambda_alias.process_message.function_version == "9"
+    condition     = module.accept_message.alias.function_version == "7" && module.process_message.alias.function_version == "9"
     error_message = "with no alias yet there is nothing to shift from: live starts on the published version"
   }
 }

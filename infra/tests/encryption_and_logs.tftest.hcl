@@ -38,7 +38,7 @@ run "everything_at_rest_is_encrypted_with_the_rotating_key" {
 
   assert {
     condition = alltrue([
-      for g in [aws_cloudwatch_log_group.accept_message, aws_cloudwatch_log_group.process_message, aws_cloudwatch_log_group.api_access] :
+      for g in [module.accept_message.log_group, module.process_message.log_group, aws_cloudwatch_log_group.api_access] :
       g.kms_key_id == aws_kms_key.this.arn
     ])
     error_message = "all log groups must be encrypted with the responder's key"
@@ -53,14 +53,14 @@ run "everything_at_rest_is_encrypted_with_the_rotating_key" {
 run "log_groups_keep_logs_for_the_retention_period" {
   assert {
     condition = alltrue([
-      for g in [aws_cloudwatch_log_group.accept_message, aws_cloudwatch_log_group.process_message, aws_cloudwatch_log_group.api_access] :
+      for g in [module.accept_message.log_group, module.process_message.log_group, aws_cloudwatch_log_group.api_access] :
       g.retention_in_days == 30
     ])
     error_message = "every log group must have a retention (30 days by default)"
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.accept_message.name == "/aws/lambda/octo-responder-dev-accept-message" && aws_cloudwatch_log_group.process_message.name == "/aws/lambda/octo-responder-dev-process-message"
+    condition     = module.accept_message.log_group.name == "/aws/lambda/octo-responder-dev-accept-message" && module.process_message.log_group.name == "/aws/lambda/octo-responder-dev-process-message"
     error_message = "function log groups must be the functions' own"
   }
 }
@@ -72,7 +72,7 @@ run "retention_follows_the_variable" {
 
   assert {
     condition = alltrue([
-      for g in [aws_cloudwatch_log_group.accept_message, aws_cloudwatch_log_group.process_message, aws_cloudwatch_log_group.api_access] :
+      for g in [module.accept_message.log_group, module.process_message.log_group, aws_cloudwatch_log_group.api_access] :
       g.retention_in_days == 365
     ])
     error_message = "log retention must follow var.log_retention_days"
@@ -97,9 +97,9 @@ run "alarms_watch_the_dlq_errors_and_queue_age_without_a_topic" {
 
   assert {
     condition = (
-      aws_cloudwatch_metric_alarm.process_message_errors.namespace == "AWS/Lambda" &&
-      aws_cloudwatch_metric_alarm.process_message_errors.metric_name == "Errors" &&
-      aws_cloudwatch_metric_alarm.process_message_errors.dimensions.FunctionName == aws_lambda_function.process_message.function_name
+      module.process_message.errors_alarm.namespace == "AWS/Lambda" &&
+      module.process_message.errors_alarm.metric_name == "Errors" &&
+      module.process_message.errors_alarm.dimensions.FunctionName == module.process_message.function.function_name
     )
     error_message = "an alarm must fire on process-message errors"
   }
@@ -132,7 +132,7 @@ run "alarms_notify_the_email_topic_and_an_existing_topic" {
 
   assert {
     condition = alltrue([
-      for a in [aws_cloudwatch_metric_alarm.dlq_not_empty, aws_cloudwatch_metric_alarm.process_message_errors, aws_cloudwatch_metric_alarm.accept_message_errors, aws_cloudwatch_metric_alarm.oldest_message_age] :
+      for a in [aws_cloudwatch_metric_alarm.dlq_not_empty, module.process_message.errors_alarm, module.accept_message.errors_alarm, aws_cloudwatch_metric_alarm.oldest_message_age] :
       a.alarm_actions == toset([aws_sns_topic.alarms[0].arn, "arn:aws:sns:eu-west-1:123456789012:chatops"]) && a.actions_enabled
     ])
     error_message = "every alarm must notify the email topic and the existing topic"

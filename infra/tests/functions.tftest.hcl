@@ -24,7 +24,7 @@ override_resource {
 run "both_functions_are_arm64_custom_runtime_zips" {
   assert {
     condition = alltrue([
-      for f in [aws_lambda_function.accept_message, aws_lambda_function.process_message] :
+      for f in [module.accept_message.function, module.process_message.function] :
       f.runtime == "provided.al2023" && f.handler == "bootstrap" && f.architectures == tolist(["arm64"]) && f.memory_size == 128
     ])
     error_message = "both functions must be provided.al2023, handler bootstrap, arm64, 128 MB by default"
@@ -32,59 +32,61 @@ run "both_functions_are_arm64_custom_runtime_zips" {
 
   assert {
     condition = alltrue([
-      for f in [aws_lambda_function.accept_message, aws_lambda_function.process_message] :
+      for f in [module.accept_message.function, module.process_message.function] :
       f.source_code_hash == filebase64sha256("tests/fixtures/bootstrap.zip") && f.publish
     ])
     error_message = "both functions must hash their zip (source_code_hash) and publish a version"
   }
 
   assert {
-    condition     = aws_lambda_function.accept_message.timeout == 10 && aws_lambda_function.process_message.timeout == 60
+    condition     = module.accept_message.function.timeout == 10 && module.process_message.function.timeout == 60
     error_message = "timeouts must be explicit (10 s and 60 s by default)"
   }
 
   assert {
-    condition     = aws_lambda_function.accept_message.function_name == "octo-responder-dev-accept-message" && aws_lambda_function.process_message.function_name == "octo-responder-dev-process-message"
+    condition     = module.accept_message.function.function_name == "octo-responder-dev-accept-message" && module.process_message.function.function_name == "octo-responder-dev-process-message"
     error_message = "function names must carry the project and environment"
   }
 }
 
 run "each_function_has_a_live_alias_on_its_published_version" {
   assert {
-    condition     = aws_lambda_alias.accept_message.name == "live" && aws_lambda_alias.accept_message.function_name == aws_lambda_function.accept_message.function_name && aws_lambda_alias.accept_message.function_version == aws_lambda_function.accept_message.version
+    condition     = module.accept_message.alias.name == "live" && module.accept_message.alias.function_name == module.accept_message.function.function_name && module.accept_message.alias.function_version == module.accept_message.function.version
     error_message = "accept-message's live alias must point at its published version"
   }
 
   assert {
-    condition     = aws_lambda_alias.process_message.name == "live" && aws_lambda_alias.process_message.function_name == aws_lambda_function.process_message.function_name && aws_lambda_alias.process_message.function_version == aws_lambda_function.process_message.version
+    condition     = module.process_message.alias.name == "live" && module.process_message.alias.function_name == module.process_message.function.function_name && module.process_message.alias.function_version == module.process_message.function.version
     error_message = "process-message's live alias must point at its published version"
   }
 }
 
 run "environment_names_the_secrets_and_never_holds_them" {
   assert {
-    condition = aws_lambda_function.accept_message.environment[0].variables == tomap({
+    condition = module.accept_message.function.environment[0].variables == tomap({
+      ENVIRONMENT             = "dev"
       QUEUE_URL               = aws_sqs_queue.messages.url
       WEBHOOK_HEADER_NAME     = "X-Octopus-Webhook-Token"
       WEBHOOK_TOKEN_PARAMETER = aws_ssm_parameter.webhook_token.name
     })
-    error_message = "accept-message's environment must be the queue URL, header name and token parameter name"
+    error_message = "accept-message's environment must be the environment, queue URL, header name and token parameter name"
   }
 
   assert {
-    condition = aws_lambda_function.process_message.environment[0].variables == tomap({
+    condition = module.process_message.function.environment[0].variables == tomap({
+      ENVIRONMENT                = "dev"
       OCTOPUS_SERVER_URL         = "https://octopus.example.com"
       OCTOPUS_API_KEY_PARAMETER  = aws_ssm_parameter.octopus_api_key.name
       OCTOPUS_REQUEST_TIMEOUT_MS = "10000"
       MAX_CONCURRENCY            = "4"
       DRY_RUN                    = "false"
     })
-    error_message = "process-message's environment must be the server URL, API key parameter name, timeout, concurrency and dry-run flag"
+    error_message = "process-message's environment must be the environment, server URL, API key parameter name, timeout, concurrency and dry-run flag"
   }
 
   assert {
     condition = !anytrue([
-      for v in concat(values(aws_lambda_function.accept_message.environment[0].variables), values(aws_lambda_function.process_message.environment[0].variables)) :
+      for v in concat(values(module.accept_message.function.environment[0].variables), values(module.process_message.function.environment[0].variables)) :
       v == var.octopus_api_key || v == var.webhook_token
     ])
     error_message = "no function environment may hold the API key or the webhook token"
@@ -102,17 +104,17 @@ run "functions_log_json_at_the_chosen_level" {
   }
 
   assert {
-    condition     = aws_lambda_function.accept_message.logging_config[0].log_format == "JSON" && aws_lambda_function.accept_message.logging_config[0].application_log_level == "DEBUG"
+    condition     = module.accept_message.function.logging_config[0].log_format == "JSON" && module.accept_message.function.logging_config[0].application_log_level == "DEBUG"
     error_message = "accept-message must use Lambda's JSON log format at var.log_level"
   }
 
   assert {
-    condition     = aws_lambda_function.process_message.logging_config[0].log_format == "JSON" && aws_lambda_function.process_message.logging_config[0].application_log_level == "DEBUG"
+    condition     = module.process_message.function.logging_config[0].log_format == "JSON" && module.process_message.function.logging_config[0].application_log_level == "DEBUG"
     error_message = "process-message must use Lambda's JSON log format at var.log_level"
   }
 
   assert {
-    condition     = aws_lambda_function.accept_message.logging_config[0].log_group == aws_cloudwatch_log_group.accept_message.name && aws_lambda_function.process_message.logging_config[0].log_group == aws_cloudwatch_log_group.process_message.name
+    condition     = module.accept_message.function.logging_config[0].log_group == module.accept_message.log_group.name && module.process_message.function.logging_config[0].log_group == module.process_message.log_group.name
     error_message = "each function must log to its own managed log group"
   }
 }
@@ -130,21 +132,62 @@ run "settings_flow_into_process_message" {
   }
 
   assert {
-    condition     = aws_lambda_function.process_message.architectures == tolist(["x86_64"]) && aws_lambda_function.process_message.memory_size == 256 && aws_lambda_function.process_message.timeout == 120
+    condition     = module.process_message.function.architectures == tolist(["x86_64"]) && module.process_message.function.memory_size == 256 && module.process_message.function.timeout == 120
     error_message = "architecture, memory and timeout must follow the variables"
   }
 
   assert {
     condition = (
-      aws_lambda_function.process_message.environment[0].variables.OCTOPUS_REQUEST_TIMEOUT_MS == "5000" &&
-      aws_lambda_function.process_message.environment[0].variables.MAX_CONCURRENCY == "8" &&
-      aws_lambda_function.process_message.environment[0].variables.DRY_RUN == "true"
+      module.process_message.function.environment[0].variables.OCTOPUS_REQUEST_TIMEOUT_MS == "5000" &&
+      module.process_message.function.environment[0].variables.MAX_CONCURRENCY == "8" &&
+      module.process_message.function.environment[0].variables.DRY_RUN == "true"
     )
     error_message = "timeout, concurrency and dry run must reach process-message's environment"
   }
 
   assert {
-    condition     = aws_lambda_function.process_message.reserved_concurrent_executions == 5 && aws_lambda_event_source_mapping.messages.scaling_config[0].maximum_concurrency == 3
+    condition     = module.process_message.function.reserved_concurrent_executions == 5 && aws_lambda_event_source_mapping.messages.scaling_config[0].maximum_concurrency == 3
     error_message = "reserved and mapping concurrency must follow the variables"
+  }
+}
+
+# Every function tags its EMF metrics with the Environment dimension from ENVIRONMENT.
+run "every_function_knows_its_environment_for_metrics" {
+  variables {
+    environment = "staging"
+  }
+
+  assert {
+    condition = length(local.functions) >= 2 && alltrue([
+      for fn in values(local.functions) : fn.function.environment[0].variables.ENVIRONMENT == "staging"
+    ])
+    error_message = "every function's environment must carry ENVIRONMENT = var.environment (the EMF Environment dimension)"
+  }
+}
+
+# modules/function must name everything as lambda.tf, iam.tf, logs.tf and alarms.tf did before it:
+# moved.tf only moves state, a changed name would replace the resource.
+run "function_resources_keep_the_names_they_had_before_the_module" {
+  assert {
+    condition = alltrue([
+      for key, name in { accept_message = "accept-message", process_message = "process-message" } :
+      local.functions[key].function.function_name == "octo-responder-dev-${name}" &&
+      local.functions[key].role.name == "octo-responder-dev-${name}-role" &&
+      local.functions[key].role_policy.name == name &&
+      local.functions[key].log_group.name == "/aws/lambda/octo-responder-dev-${name}" &&
+      local.functions[key].errors_alarm.alarm_name == "octo-responder-dev-${name}-errors" &&
+      local.functions[key].alias.name == "live"
+    ])
+    error_message = "function, role, inline policy, log group, alarm and alias names must stay as they were"
+  }
+
+  assert {
+    condition = alltrue([
+      for fn in values(local.functions) :
+      fn.errors_alarm.namespace == "AWS/Lambda" && fn.errors_alarm.metric_name == "Errors" &&
+      fn.errors_alarm.dimensions.FunctionName == fn.function.function_name &&
+      fn.errors_alarm.threshold == 0 && fn.errors_alarm.comparison_operator == "GreaterThanThreshold"
+    ])
+    error_message = "every function must have an Errors alarm on itself"
   }
 }

@@ -36,17 +36,17 @@ override_resource {
 }
 
 override_resource {
-  target = aws_cloudwatch_log_group.accept_message
+  target = module.accept_message.aws_cloudwatch_log_group.this
   values = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/octo-responder-dev-accept-message" }
 }
 
 override_resource {
-  target = aws_cloudwatch_log_group.process_message
+  target = module.process_message.aws_cloudwatch_log_group.this
   values = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/octo-responder-dev-process-message" }
 }
 
 override_resource {
-  target = aws_iam_role.accept_message
+  target = module.accept_message.aws_iam_role.this
   values = {
     id  = "octo-responder-dev-accept-message-role"
     arn = "arn:aws:iam::123456789012:role/octo-responder-dev-accept-message-role"
@@ -54,7 +54,7 @@ override_resource {
 }
 
 override_resource {
-  target = aws_iam_role.process_message
+  target = module.process_message.aws_iam_role.this
   values = {
     id  = "octo-responder-dev-process-message-role"
     arn = "arn:aws:iam::123456789012:role/octo-responder-dev-process-message-role"
@@ -63,26 +63,28 @@ override_resource {
 
 run "each_function_runs_as_its_own_role" {
   assert {
-    condition     = aws_lambda_function.accept_message.role == aws_iam_role.accept_message.arn && aws_lambda_function.process_message.role == aws_iam_role.process_message.arn
+    condition     = module.accept_message.function.role == module.accept_message.role.arn && module.process_message.function.role == module.process_message.role.arn
     error_message = "each function must run as its own role"
   }
 
   assert {
-    condition     = aws_iam_role_policy.accept_message.role == aws_iam_role.accept_message.id && aws_iam_role_policy.accept_message.policy == data.aws_iam_policy_document.accept_message.json
+    condition     = module.accept_message.role_policy.role == module.accept_message.role.id && module.accept_message.role_policy.policy == module.accept_message.policy_document.json
     error_message = "accept-message's policy must be attached to accept-message's role"
   }
 
   assert {
-    condition     = aws_iam_role_policy.process_message.role == aws_iam_role.process_message.id && aws_iam_role_policy.process_message.policy == data.aws_iam_policy_document.process_message.json
+    condition     = module.process_message.role_policy.role == module.process_message.role.id && module.process_message.role_policy.policy == module.process_message.policy_document.json
     error_message = "process-message's policy must be attached to process-message's role"
   }
 
   assert {
-    condition = (
-      length(data.aws_iam_policy_document.lambda_assume_role.statement) == 1 &&
-      one(data.aws_iam_policy_document.lambda_assume_role.statement).actions == toset(["sts:AssumeRole"]) &&
-      one(one(data.aws_iam_policy_document.lambda_assume_role.statement).principals).identifiers == toset(["lambda.amazonaws.com"])
-    )
+    condition = alltrue([
+      for fn in [module.accept_message, module.process_message] :
+      length(fn.assume_role_policy_document.statement) == 1 &&
+      one(fn.assume_role_policy_document.statement).actions == toset(["sts:AssumeRole"]) &&
+      one(one(fn.assume_role_policy_document.statement).principals).identifiers == toset(["lambda.amazonaws.com"]) &&
+      fn.role.assume_role_policy == fn.assume_role_policy_document.json
+    ])
     error_message = "only the Lambda service may assume the roles"
   }
 }
@@ -90,7 +92,7 @@ run "each_function_runs_as_its_own_role" {
 run "no_wildcards_in_function_policies" {
   assert {
     condition = alltrue(flatten([
-      for doc in [data.aws_iam_policy_document.accept_message, data.aws_iam_policy_document.process_message] : [
+      for doc in [module.accept_message.policy_document, module.process_message.policy_document] : [
         for s in doc.statement : concat(
           [for a in s.actions : !strcontains(a, "*")],
           [for r in s.resources : r != "*" && startswith(r, "arn:")],
@@ -104,28 +106,28 @@ run "no_wildcards_in_function_policies" {
 
 run "accept_message_may_only_send_and_read_its_token" {
   assert {
-    condition     = toset(flatten([for s in data.aws_iam_policy_document.accept_message.statement : s.actions])) == toset(["sqs:SendMessage", "kms:GenerateDataKey", "kms:Decrypt", "ssm:GetParameter", "logs:CreateLogStream", "logs:PutLogEvents"])
+    condition     = toset(flatten([for s in module.accept_message.policy_document.statement : s.actions])) == toset(["sqs:SendMessage", "kms:GenerateDataKey", "kms:Decrypt", "ssm:GetParameter", "logs:CreateLogStream", "logs:PutLogEvents"])
     error_message = "accept-message may only send, read its parameter, use the key for those, and write logs"
   }
 
   assert {
-    condition     = one([for s in data.aws_iam_policy_document.accept_message.statement : s.resources if contains(s.actions, "sqs:SendMessage")]) == toset([aws_sqs_queue.messages.arn])
+    condition     = one([for s in module.accept_message.policy_document.statement : s.resources if contains(s.actions, "sqs:SendMessage")]) == toset([aws_sqs_queue.messages.arn])
     error_message = "accept-message may send to the work queue only"
   }
 
   assert {
-    condition     = one([for s in data.aws_iam_policy_document.accept_message.statement : s.resources if contains(s.actions, "ssm:GetParameter")]) == toset([aws_ssm_parameter.webhook_token.arn])
+    condition     = one([for s in module.accept_message.policy_document.statement : s.resources if contains(s.actions, "ssm:GetParameter")]) == toset([aws_ssm_parameter.webhook_token.arn])
     error_message = "accept-message may read the webhook token parameter only"
   }
 
   assert {
-    condition     = one([for s in data.aws_iam_policy_document.accept_message.statement : s.resources if contains(s.actions, "logs:PutLogEvents")]) == toset(["${aws_cloudwatch_log_group.accept_message.arn}:*"])
+    condition     = one([for s in module.accept_message.policy_document.statement : s.resources if contains(s.actions, "logs:PutLogEvents")]) == toset(["${module.accept_message.log_group.arn}:*"])
     error_message = "accept-message may write its own log group only"
   }
 
   assert {
     condition = alltrue([
-      for s in data.aws_iam_policy_document.accept_message.statement :
+      for s in module.accept_message.policy_document.statement :
       s.resources == toset([aws_kms_key.this.arn]) && length(s.condition) == 1 && contains([
         "kms:EncryptionContext:aws:sqs:arn=${aws_sqs_queue.messages.arn}",
         "kms:EncryptionContext:PARAMETER_ARN=${aws_ssm_parameter.webhook_token.arn}",
@@ -138,28 +140,28 @@ run "accept_message_may_only_send_and_read_its_token" {
 
 run "process_message_may_only_consume_and_read_its_api_key" {
   assert {
-    condition     = toset(flatten([for s in data.aws_iam_policy_document.process_message.statement : s.actions])) == toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "kms:Decrypt", "ssm:GetParameter", "logs:CreateLogStream", "logs:PutLogEvents"])
+    condition     = toset(flatten([for s in module.process_message.policy_document.statement : s.actions])) == toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "kms:Decrypt", "ssm:GetParameter", "logs:CreateLogStream", "logs:PutLogEvents"])
     error_message = "process-message may only receive/delete/get attributes, read its parameter, decrypt for those, and write logs"
   }
 
   assert {
-    condition     = one([for s in data.aws_iam_policy_document.process_message.statement : s.resources if contains(s.actions, "sqs:ReceiveMessage")]) == toset([aws_sqs_queue.messages.arn])
+    condition     = one([for s in module.process_message.policy_document.statement : s.resources if contains(s.actions, "sqs:ReceiveMessage")]) == toset([aws_sqs_queue.messages.arn])
     error_message = "process-message may consume the work queue only (not the dead-letter queue)"
   }
 
   assert {
-    condition     = one([for s in data.aws_iam_policy_document.process_message.statement : s.resources if contains(s.actions, "ssm:GetParameter")]) == toset([aws_ssm_parameter.octopus_api_key.arn])
+    condition     = one([for s in module.process_message.policy_document.statement : s.resources if contains(s.actions, "ssm:GetParameter")]) == toset([aws_ssm_parameter.octopus_api_key.arn])
     error_message = "process-message may read the Octopus API key parameter only"
   }
 
   assert {
-    condition     = one([for s in data.aws_iam_policy_document.process_message.statement : s.resources if contains(s.actions, "logs:PutLogEvents")]) == toset(["${aws_cloudwatch_log_group.process_message.arn}:*"])
+    condition     = one([for s in module.process_message.policy_document.statement : s.resources if contains(s.actions, "logs:PutLogEvents")]) == toset(["${module.process_message.log_group.arn}:*"])
     error_message = "process-message may write its own log group only"
   }
 
   assert {
     condition = alltrue([
-      for s in data.aws_iam_policy_document.process_message.statement :
+      for s in module.process_message.policy_document.statement :
       s.resources == toset([aws_kms_key.this.arn]) && length(s.condition) == 1 && contains([
         "kms:EncryptionContext:aws:sqs:arn=${aws_sqs_queue.messages.arn}",
         "kms:EncryptionContext:PARAMETER_ARN=${aws_ssm_parameter.octopus_api_key.arn}",

@@ -53,10 +53,10 @@ run "outputs_give_everything_the_subscription_needs" {
 
   assert {
     condition = (
-      output.accept_message_function_arn == aws_lambda_function.accept_message.arn &&
-      output.process_message_function_arn == aws_lambda_function.process_message.arn &&
-      output.accept_message_alias_arn == aws_lambda_alias.accept_message.arn &&
-      output.process_message_alias_arn == aws_lambda_alias.process_message.arn
+      output.accept_message_function_arn == module.accept_message.function.arn &&
+      output.process_message_function_arn == module.process_message.function.arn &&
+      output.accept_message_alias_arn == module.accept_message.alias.arn &&
+      output.process_message_alias_arn == module.process_message.alias.arn
     )
     error_message = "function and alias ARNs must be output"
   }
@@ -75,9 +75,9 @@ run "environment_prefixes_names_and_tags" {
   assert {
     condition = alltrue([
       for name in [
-        aws_lambda_function.accept_message.function_name, aws_lambda_function.process_message.function_name,
+        module.accept_message.function.function_name, module.process_message.function.function_name,
         aws_sqs_queue.messages.name, aws_sqs_queue.messages_dlq.name, aws_apigatewayv2_api.webhook.name,
-        aws_iam_role.accept_message.name, aws_iam_role.process_message.name, aws_kms_alias.this.name,
+        module.accept_message.role.name, module.process_message.role.name, aws_kms_alias.this.name,
         aws_cloudwatch_metric_alarm.dlq_not_empty.alarm_name,
       ] : strcontains(name, "octo-responder-prod")
     ])

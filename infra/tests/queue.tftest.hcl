@@ -30,7 +30,7 @@ override_resource {
 }
 
 override_resource {
-  target = aws_lambda_alias.process_message
+  target = module.process_message.aws_lambda_alias.live
   values = {
     arn = "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-process-message:live"
   }
@@ -61,8 +61,8 @@ run "poison_messages_go_to_the_dead_letter_queue" {
   }
 
   assert {
-    condition     = jsondecode(aws_sqs_queue.messages.redrive_policy).maxReceiveCount == 5
-    error_message = "maxReceiveCount must default to 5"
+    condition     = jsondecode(aws_sqs_queue.messages.redrive_policy).maxReceiveCount == 30
+    error_message = "maxReceiveCount must default to the computed budget, 30"
   }
 
   assert {
@@ -71,20 +71,81 @@ run "poison_messages_go_to_the_dead_letter_queue" {
   }
 }
 
-run "max_receive_count_follows_the_variable" {
-  variables {
-    max_receive_count = 3
+# The redrive budget: ceil(ride_out_outage_minutes x 60 / visibility timeout) + min(batch_size, 10).
+run "max_receive_count_defaults_to_a_two_hour_ride_out_plus_hand_backs_30" {
+  assert {
+    condition     = aws_sqs_queue.messages.visibility_timeout_seconds == 360
+    error_message = "the default visibility timeout must be 6 x 60 s + 0 s = 360 s"
   }
 
   assert {
-    condition     = jsondecode(aws_sqs_queue.messages.redrive_policy).maxReceiveCount == 3
-    error_message = "maxReceiveCount must follow var.max_receive_count"
+    condition     = jsondecode(aws_sqs_queue.messages.redrive_policy).maxReceiveCount == 30
+    error_message = "maxReceiveCount must be ceil(120 min x 60 / 360 s) + 10 = 20 + 10 = 30 by default"
+  }
+
+  assert {
+    condition = output.redrive_budget == {
+      visibility_timeout_seconds = 360
+      ride_out_outage_minutes    = 120
+      outage_receives            = 20
+      hand_back_receives         = 10
+      max_receive_count          = 30
+      dead_letter_after_minutes  = 180
+    }
+    error_message = "the redrive_budget output must show the arithmetic: 20 receives for the outage + 10 for hand-backs = 30, i.e. 180 min"
+  }
+}
+
+run "max_receive_count_follows_the_timeout_and_the_outage_50" {
+  variables {
+    process_message_timeout_seconds = 30
+    ride_out_outage_minutes         = 120
+  }
+
+  assert {
+    condition     = jsondecode(aws_sqs_queue.messages.redrive_policy).maxReceiveCount == 50
+    error_message = "a 30 s timeout (visibility 180 s) must need ceil(7200 / 180) + 10 = 40 + 10 = 50 receives"
+  }
+}
+
+run "max_receive_count_counts_the_batching_window_of_a_standard_queue_29" {
+  variables {
+    fifo_queue                      = false
+    maximum_batching_window_seconds = 30
+    batch_size                      = 500
+  }
+
+  assert {
+    condition     = jsondecode(aws_sqs_queue.messages.redrive_policy).maxReceiveCount == 29
+    error_message = "visibility 6 x 60 + 30 = 390 s must need ceil(7200 / 390) = 19 receives, plus at most 10 for hand-backs: 29"
+  }
+}
+
+run "no_ride_out_leaves_the_hand_back_headroom_10" {
+  variables {
+    ride_out_outage_minutes = 0
+  }
+
+  assert {
+    condition     = jsondecode(aws_sqs_queue.messages.redrive_policy).maxReceiveCount == 10
+    error_message = "without an outage to ride out, maxReceiveCount must still cover the hand-backs of a full FIFO batch (10)"
+  }
+}
+
+run "an_explicit_max_receive_count_may_raise_the_budget" {
+  variables {
+    max_receive_count = 50
+  }
+
+  assert {
+    condition     = jsondecode(aws_sqs_queue.messages.redrive_policy).maxReceiveCount == 50
+    error_message = "maxReceiveCount must follow var.max_receive_count when it is set"
   }
 }
 
 run "visibility_timeout_is_at_least_six_function_timeouts" {
   assert {
-    condition     = aws_sqs_queue.messages.visibility_timeout_seconds >= 6 * aws_lambda_function.process_message.timeout
+    condition     = aws_sqs_queue.messages.visibility_timeout_seconds >= 6 * module.process_message.function.timeout
     error_message = "visibility timeout must be at least 6x process-message's timeout"
   }
 }
@@ -131,7 +192,7 @@ run "standard_queues_when_fifo_is_off" {
 
 run "mapping_feeds_the_live_alias_with_partial_batch_responses" {
   assert {
-    condition     = aws_lambda_event_source_mapping.messages.function_name == aws_lambda_alias.process_message.arn
+    condition     = aws_lambda_event_source_mapping.messages.function_name == module.process_message.alias.arn
     error_message = "the mapping must invoke process-message's live alias"
   }
 

@@ -33,6 +33,47 @@ run "refuses_max_receive_count_zero" {
   expect_failures = [var.max_receive_count]
 }
 
+run "refuses_a_max_receive_count_below_the_outage_budget" {
+  command = plan
+
+  variables {
+    max_receive_count = 29 # the defaults need ceil(120 x 60 / 360) + 10 = 30
+  }
+
+  expect_failures = [var.max_receive_count]
+}
+
+run "refuses_an_old_style_max_receive_count_of_5" {
+  command = plan
+
+  variables {
+    max_receive_count = 5
+  }
+
+  expect_failures = [var.max_receive_count]
+}
+
+run "refuses_an_outage_beyond_sqs_receive_limit" {
+  command = plan
+
+  variables {
+    process_message_timeout_seconds = 5   # visibility 30 s
+    ride_out_outage_minutes         = 600 # 1200 receives + 10 > 1000
+  }
+
+  expect_failures = [var.ride_out_outage_minutes]
+}
+
+run "refuses_a_retention_shorter_than_the_redrive_budget" {
+  command = plan
+
+  variables {
+    message_retention_seconds = 3600 # < 30 receives x 360 s
+  }
+
+  expect_failures = [aws_sqs_queue.messages]
+}
+
 run "refuses_a_batching_window_on_a_fifo_queue" {
   command = plan
 
@@ -133,12 +174,36 @@ run "accepts_a_standard_queue_with_a_window_and_large_batches" {
   }
 }
 
+# modules/function on its own (terraform test reaches a precondition in the module under test
+# only): the root passes local.process_message_zip, whose hash tests/functions.tftest.hcl checks.
 run "refuses_to_plan_without_a_built_zip" {
   command = plan
 
-  variables {
-    process_message_zip = "tests/fixtures/missing.zip"
+  module {
+    source = "./modules/function"
   }
 
-  expect_failures = [aws_lambda_function.process_message]
+  variables {
+    shared = {
+      name_prefix        = "octo-responder-dev"
+      environment        = "dev"
+      architecture       = "arm64"
+      memory_mb          = 128
+      log_level          = "INFO"
+      log_retention_days = 30
+      kms_key_arn        = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+      alarm_actions      = []
+    }
+    name                     = "process-message"
+    description              = "test"
+    role_description         = "test"
+    alias_description        = "test"
+    errors_alarm_description = "test"
+    zip                      = "tests/fixtures/missing.zip"
+    zip_variable             = "process_message_zip"
+    timeout_seconds          = 60
+    policy_statements        = []
+  }
+
+  expect_failures = [aws_lambda_function.this]
 }

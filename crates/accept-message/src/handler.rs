@@ -1,8 +1,11 @@
 //! The request pipeline: method, authentication, size, rule, payload, category, then queue.
-//! Each step that refuses answers with what is wrong and what is accepted.
+//! Each step that refuses answers with what is wrong and what is accepted. A refused body names
+//! the field that is wrong, never its value; a bad id or an ignored category is quoted to at
+//! most 64 characters.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
+use messaging::payload::shorten;
 use messaging::{EVENT_ID, Rule, SubscriptionPayload, WebhookEvent};
 
 use crate::auth::WebhookAuth;
@@ -63,13 +66,14 @@ impl<P: MessagePublisher> Acceptor<P> {
             Err(e) => return refuse(StatusCode::BAD_REQUEST, &e.to_string()),
         };
         if !payload.category().eq_ignore_ascii_case(rule.kind.event_category()) {
+            // Untrusted and of any length: quoted to at most 64 characters, like a bad id.
+            let category = shorten(payload.category());
             let reason = format!(
-                "event category {:?} is not answered by type={} (which answers {})",
-                payload.category(),
+                "event category {category:?} is not answered by type={} (which answers {})",
                 rule.kind,
                 rule.kind.event_category()
             );
-            tracing::info!(category = payload.category(), %rule, outcome = "ignored", "webhook ignored");
+            tracing::info!(category, %rule, outcome = "ignored", "webhook ignored");
             return response::ignored(&reason);
         }
         let event = match payload.event() {

@@ -12,4 +12,4 @@ mod response;
 pub use auth::{AuthFailure, WebhookAuth};
 pub use config::{Config, MIN_TOKEN_CHARS, TokenConfig, TokenError};
 pub use handler::{Acceptor, MAX_BODY_BYTES};
-pub use publisher::{MessagePublisher, OutgoingMessage, PublishError, SqsPublisher};
+pub use publisher::{InMemoryPublisher, MessagePublisher, OutgoingMessage, PublishError, SqsPublisher};

@@ -1,6 +1,8 @@
-//! Where accepted webhooks go: a one-method `MessagePublisher` and its SQS adapter.
+//! Where accepted webhooks go: a one-method `MessagePublisher`, its SQS adapter, and an
+//! in-memory one for tests and local runs that need no queue.
 
 use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_sdk_sqs::types::MessageAttributeValue;
 
@@ -89,5 +91,65 @@ impl MessagePublisher for SqsPublisher {
         output
             .message_id
             .ok_or_else(|| PublishError("the queue answered without a message id".to_owned()))
+    }
+}
+
+/// Keeps every message in memory instead of queueing it, and answers with a made-up message id
+/// (`in-memory-N`). For tests of the handler, which then need no SQS. Clones share the messages.
+#[derive(Debug, Clone, Default)]
+pub struct InMemoryPublisher {
+    messages: Arc<Mutex<Vec<OutgoingMessage>>>,
+}
+
+impl InMemoryPublisher {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every message published so far, in order.
+    pub fn messages(&self) -> Vec<OutgoingMessage> {
+        self.messages.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+impl MessagePublisher for InMemoryPublisher {
+    async fn publish(&self, message: OutgoingMessage) -> Result<String, PublishError> {
+        let mut messages = self.messages.lock().unwrap_or_else(PoisonError::into_inner);
+        messages.push(message);
+        Ok(format!("in-memory-{}", messages.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(body: &str) -> OutgoingMessage {
+        OutgoingMessage {
+            body: body.to_owned(),
+            attributes: vec![("Type", "Guidance".to_owned())],
+            group_id: "ServerTasks-1".to_owned(),
+            deduplication_id: "Events-1".to_owned(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_in_memory_publisher_keeps_messages_in_order_and_clones_share_them() {
+        let publisher = InMemoryPublisher::new();
+        let clone = publisher.clone();
+
+        let first = publisher.publish(message("one")).await.unwrap();
+        let second = clone.publish(message("two")).await.unwrap();
+
+        assert_eq!((first.as_str(), second.as_str()), ("in-memory-1", "in-memory-2"));
+        assert_eq!(publisher.messages(), vec![message("one"), message("two")]);
+    }
+
+    #[test]
+    fn the_size_counts_the_body_and_each_attribute_name_type_and_value() {
+        assert_eq!(
+            message("body").size(),
+            4 + "Type".len() + "String".len() + "Guidance".len()
+        );
     }
 }

@@ -3,8 +3,7 @@
 //! threads of the same binary could race that cache.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use accept_message::{Acceptor, SqsPublisher, WebhookAuth};
-use harness::Moto;
+use accept_message::{Acceptor, InMemoryPublisher, WebhookAuth};
 use harness::apigw::WebhookRequest;
 use lambda_http::http::HeaderName;
 
@@ -14,11 +13,8 @@ const MANUAL_INTERVENTION: &str = include_str!("fixtures/subscription-manual-int
 
 #[tokio::test]
 async fn logs_what_happened_but_never_the_secret_or_the_payload() {
-    let moto = Moto::shared().expect("moto server");
-    let sqs = aws_sdk_sqs::Client::new(&moto.sdk_config().await);
-    let (queue_url, _dlq) = moto.create_queue_pair(&sqs, false, 3).await.unwrap();
     let auth = WebhookAuth::new(HeaderName::from_static(HEADER), Some(TOKEN.to_owned().into()));
-    let acceptor = Acceptor::new(SqsPublisher::new(sqs, queue_url), auth);
+    let acceptor = Acceptor::new(InMemoryPublisher::new(), auth);
     let (_guard, logs) = harness::logs::capture();
     let send = |request: WebhookRequest| acceptor.handle(request.to_request());
 

@@ -9,7 +9,7 @@ use harness::{Moto, sqs};
 use lambda_http::http::HeaderName;
 use octopus::{Deadline, HttpOctopus, Settings};
 use octopus_sim::Simulator;
-use process_message::{Options, Responder};
+use process_message::{Handler, Options};
 
 const HEADER: &str = "X-Octopus-Webhook-Token";
 const TOKEN: &str = "demo-webhook-token";
@@ -22,7 +22,7 @@ struct Demo {
     queue_url: String,
     dlq_url: String,
     acceptor: Acceptor<SqsPublisher>,
-    responder: Responder<HttpOctopus>,
+    responder: Handler<HttpOctopus>,
 }
 
 pub async fn run() -> Result<(), DemoError> {
@@ -40,7 +40,7 @@ pub async fn run() -> Result<(), DemoError> {
     let demo = Demo {
         acceptor: Acceptor::new(SqsPublisher::new(sqs.clone(), queue_url.clone()), auth),
         // The demo prints its own report; the EMF metric lines would only clutter it.
-        responder: Responder::new(octopus, Options::default()).with_metrics(std::sync::Arc::new(|_: &str| {})),
+        responder: Handler::new(octopus, Options::default()).with_metrics(std::sync::Arc::new(|_: &str| {})),
         sim,
         sqs,
         queue_url,

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::payload::shorten;
+
 /// Octopus's event category for a guided failure.
 pub const GUIDED_FAILURE_CATEGORY: &str = "GuidedFailureInterruptionRaised";
 /// Octopus's event category for a manual intervention.
@@ -49,7 +51,7 @@ impl InterruptionKind {
         [Self::Guidance, Self::Result]
             .into_iter()
             .find(|kind| kind.as_str().eq_ignore_ascii_case(value.trim()))
-            .ok_or_else(|| RuleError::UnknownType(value.to_owned()))
+            .ok_or_else(|| RuleError::UnknownType(shorten(value)))
     }
 }
 
@@ -90,7 +92,7 @@ impl Action {
             .find(|action| action.as_str().eq_ignore_ascii_case(value.trim()))
             .ok_or_else(|| RuleError::UnknownAction {
                 kind,
-                value: value.to_owned(),
+                value: shorten(value),
             })
     }
 }
@@ -125,7 +127,7 @@ impl MaximumRetry {
             .parse::<u8>()
             .ok()
             .and_then(Self::new)
-            .ok_or_else(|| RuleError::InvalidMaximumRetry(value.to_owned()))
+            .ok_or_else(|| RuleError::InvalidMaximumRetry(shorten(value)))
     }
 
     /// Lenient parse for queue attributes written by older producers: larger numbers are
@@ -135,7 +137,7 @@ impl MaximumRetry {
             .trim()
             .parse::<u64>()
             .map(|n| Self(u8::try_from(n.min(u64::from(Self::LIMIT))).unwrap_or(Self::LIMIT)))
-            .map_err(|_| RuleError::InvalidMaximumRetry(value.to_owned()))
+            .map_err(|_| RuleError::InvalidMaximumRetry(shorten(value)))
     }
 }
 
@@ -249,6 +251,24 @@ mod tests {
 
     fn query(q: &[(&'static str, &'static str)]) -> Result<Rule, RuleError> {
         Rule::from_query(q.iter().copied())
+    }
+
+    #[test]
+    fn a_long_bad_value_is_quoted_to_at_most_64_characters() {
+        let long = "x".repeat(500);
+        for err in [
+            Rule::from_query([("type", long.as_str())]).unwrap_err(),
+            Rule::from_query([("type", "Result"), ("action", long.as_str())]).unwrap_err(),
+            Rule::from_query([
+                ("type", "Guidance"),
+                ("action", "Retry"),
+                ("maximumretry", long.as_str()),
+            ])
+            .unwrap_err(),
+        ] {
+            let text = err.to_string();
+            assert!(text.len() < 200 && !text.contains(&long), "{text}");
+        }
     }
 
     #[test]

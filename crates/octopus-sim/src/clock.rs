@@ -1,10 +1,25 @@
 //! Wall-clock timestamps in the form Octopus writes them: `2026-09-10T08:15:03.538+00:00`.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The current UTC time, millisecond precision.
 pub(crate) fn now_iso() -> String {
     format_iso(SystemTime::now())
+}
+
+fn millis(t: SystemTime) -> u128 {
+    t.duration_since(UNIX_EPOCH).unwrap_or_default().as_millis()
+}
+
+/// Now, or `t` plus a millisecond when now would not format later than `t`.
+pub(crate) fn later_than(t: SystemTime) -> SystemTime {
+    let now = SystemTime::now();
+    if millis(now) > millis(t) {
+        now
+    } else {
+        let whole = UNIX_EPOCH + Duration::from_millis(u64::try_from(millis(t)).unwrap_or(u64::MAX));
+        whole + Duration::from_millis(1)
+    }
 }
 
 pub(crate) fn format_iso(t: SystemTime) -> String {
@@ -47,5 +62,13 @@ mod tests {
         assert_eq!(format_iso(t), "2000-03-01T01:02:03.456+00:00");
         let t = UNIX_EPOCH + Duration::from_secs(1_709_164_800);
         assert_eq!(format_iso(t), "2024-02-29T00:00:00.000+00:00");
+    }
+
+    #[test]
+    fn later_than_formats_strictly_later() {
+        let future = SystemTime::now() + Duration::from_secs(60);
+        assert!(format_iso(later_than(future)) > format_iso(future));
+        let past = UNIX_EPOCH + Duration::from_secs(1);
+        assert!(later_than(past) > past + Duration::from_secs(1_000_000));
     }
 }

@@ -43,6 +43,17 @@ impl ApiError {
         )
     }
 
+    /// 403 as Octopus answers a caller whose teams lack `permission`.
+    pub(crate) fn missing_permission(permission: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "You do not have permission to perform this action. Please contact your Octopus \
+                 administrator. Missing permission: {permission}"
+            ),
+        )
+    }
+
     pub(crate) fn too_many_requests(retry_after_secs: u64) -> Self {
         let mut e = Self::new(
             StatusCode::TOO_MANY_REQUESTS,

@@ -10,37 +10,43 @@ use crate::json;
 use crate::paging::Page;
 use crate::params::Params;
 use crate::state::{self, Event, Shared};
+use crate::types::Permission;
 
 /// `GET /api/{spaceId}/events`.
 pub(crate) async fn list_in_space(
     State(shared): State<Shared>,
     Path(space): Path<String>,
-    _caller: Caller,
+    Caller(caller): Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(query.as_deref())?;
     let s = shared.lock();
-    if !s.spaces.contains(&space) {
+    if !s.spaces.contains_key(&space) {
         return Err(ApiError::not_found());
     }
+    s.require(&caller, &space, Permission::EventView)?;
     let prefix = format!("/api/{space}");
     list(&s, &[space], &prefix, &params, false).map(Json)
 }
 
-/// `GET /api/events`: mixed scope; `spaces` is a list or `all` (the default).
+/// `GET /api/events`: mixed scope; `spaces` is a list or `all` (the default). 403 when
+/// `EventView` is denied in any space asked for.
 pub(crate) async fn list_all(
     State(shared): State<Shared>,
-    _caller: Caller,
+    Caller(caller): Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(query.as_deref())?;
     let s = shared.lock();
     let asked = params.list("spaces");
     let spaces: Vec<String> = if asked.is_empty() || asked.iter().any(|a| a == "all") {
-        s.spaces.iter().cloned().collect()
+        s.spaces.keys().cloned().collect()
     } else {
         asked
     };
+    for space in &spaces {
+        s.require(&caller, space, Permission::EventView)?;
+    }
     list(&s, &spaces, "/api", &params, true).map(Json)
 }
 
@@ -83,23 +89,25 @@ fn list(s: &state::State, spaces: &[String], prefix: &str, params: &Params, mixe
 pub(crate) async fn get_in_space(
     State(shared): State<Shared>,
     Path((space, id)): Path<(String, String)>,
-    _caller: Caller,
+    Caller(caller): Caller,
 ) -> Result<Json<Value>, ApiError> {
     let s = shared.lock();
-    s.event(&id)
+    let e = s
+        .event(&id)
         .filter(|e| e.space_id == space)
-        .map(|e| Json(json::event(e)))
-        .ok_or_else(ApiError::not_found)
+        .ok_or_else(ApiError::not_found)?;
+    s.require(&caller, &space, Permission::EventView)?;
+    Ok(Json(json::event(e)))
 }
 
 /// `GET /api/events/{id}`.
 pub(crate) async fn get(
     State(shared): State<Shared>,
     Path(id): Path<String>,
-    _caller: Caller,
+    Caller(caller): Caller,
 ) -> Result<Json<Value>, ApiError> {
     let s = shared.lock();
-    s.event(&id)
-        .map(|e| Json(json::event(e)))
-        .ok_or_else(ApiError::not_found)
+    let e = s.event(&id).ok_or_else(ApiError::not_found)?;
+    s.require(&caller, &e.space_id, Permission::EventView)?;
+    Ok(Json(json::event(e)))
 }

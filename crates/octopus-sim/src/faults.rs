@@ -1,6 +1,7 @@
 //! Injected faults: which requests they hit, how many times, and what they do.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::http::Method;
@@ -14,7 +15,26 @@ pub enum FaultKind {
     TooManyRequests { retry_after_secs: u64 },
     /// Sleep this long, then handle the request normally (for client timeouts).
     Delay(Duration),
+    /// Handle the request normally (state changes, a submit is recorded), then close the
+    /// connection before any byte of the response is written: the client sees a transport error
+    /// (connection closed before the response), never an HTTP status. The request log records the
+    /// status the handler produced.
+    ApplyThenDrop,
+    /// Before the request is handled, the other user (`Users-2`) answers the interruption named
+    /// in its path with these values: a person who answered in the moment between the client's
+    /// read and its write, deterministically.
+    AnsweredFirst(Vec<(String, String)>),
+    /// Hold each matching request until `parties` of them have arrived, then handle them all:
+    /// proves requests overlap without measuring time. Requests that do not meet (the client
+    /// sent them one after another) are answered 504 after [`BARRIER_GIVE_UP`], so a test fails
+    /// rather than hangs.
+    Barrier { id: u64, parties: usize },
 }
+
+/// How long a request waits at a barrier for the others before it is answered 504.
+pub const BARRIER_GIVE_UP: Duration = Duration::from_secs(10);
+
+static NEXT_BARRIER: AtomicU64 = AtomicU64::new(1);
 
 /// A fault that fires on the next `times` requests matching `method` and `path_contains`.
 ///
@@ -51,6 +71,24 @@ impl Fault {
     /// Delay the answer.
     pub fn delay(d: Duration) -> Self {
         Self::new(FaultKind::Delay(d))
+    }
+
+    /// Handle the request, then drop the connection instead of answering.
+    pub fn apply_then_drop() -> Self {
+        Self::new(FaultKind::ApplyThenDrop)
+    }
+
+    /// Before handling the request, `Users-2` answers the interruption in its path with `values`.
+    pub fn answered_first(values: &[(&str, &str)]) -> Self {
+        Self::new(FaultKind::AnsweredFirst(
+            values.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        ))
+    }
+
+    /// The next `parties` matching requests wait for each other before any is handled.
+    pub fn barrier(parties: usize) -> Self {
+        let id = NEXT_BARRIER.fetch_add(1, Ordering::Relaxed);
+        Self::new(FaultKind::Barrier { id, parties }).times(u32::try_from(parties).unwrap_or(u32::MAX))
     }
 
     /// Only hit requests with this method.

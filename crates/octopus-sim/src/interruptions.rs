@@ -13,8 +13,10 @@ use crate::json;
 use crate::paging::Page;
 use crate::params::Params;
 use crate::state::{Interruption, Shared};
+use crate::types::Permission;
 
-/// `GET /api/{spaceId}/interruptions`: `pendingOnly`, `regarding` (one id), `ids`, `skip`, `take`.
+/// `GET /api/{spaceId}/interruptions`: `pendingOnly`, `regarding` (one id), `ids`, `skip`, `take`;
+/// newest `Created` first (ties: the later raised first).
 pub(crate) async fn list(
     State(shared): State<Shared>,
     Path(space): Path<String>,
@@ -36,11 +38,12 @@ pub(crate) async fn list(
         page.filter("ids", ids.join(","));
     }
     let s = shared.lock();
-    if !s.spaces.contains(&space) {
+    if !s.spaces.contains_key(&space) {
         return Err(ApiError::not_found());
     }
+    s.require(&caller, &space, Permission::InterruptionView)?;
     let concerns = |i: &Interruption, r: &str| i.target.task_id == r || i.related.iter().any(|d| d == r);
-    let matching: Vec<&Interruption> = s
+    let mut matching: Vec<&Interruption> = s
         .interruptions
         .iter()
         .rev()
@@ -49,6 +52,7 @@ pub(crate) async fn list(
         .filter(|i| regarding.as_deref().is_none_or(|r| concerns(i, r)))
         .filter(|i| ids.is_empty() || ids.contains(&i.id))
         .collect();
+    matching.sort_by_key(|i| std::cmp::Reverse(i.created));
     let items = page
         .window(&matching)
         .iter()
@@ -73,6 +77,7 @@ pub(crate) async fn get(
 ) -> Result<Json<Value>, ApiError> {
     let s = shared.lock();
     let i = s.interruption_in(&space, &id)?;
+    s.require(&caller, &space, Permission::InterruptionView)?;
     Ok(Json(json::interruption(i, &caller)))
 }
 
@@ -80,10 +85,11 @@ pub(crate) async fn get(
 pub(crate) async fn responsible(
     State(shared): State<Shared>,
     Path((space, id)): Path<(String, String)>,
-    _caller: Caller,
+    Caller(caller): Caller,
 ) -> Result<Json<Value>, ApiError> {
     let s = shared.lock();
     let i = s.interruption_in(&space, &id)?;
+    s.require(&caller, &space, Permission::InterruptionView)?;
     let user = i.responsible_user.as_deref().and_then(|u| s.user(u));
     Ok(Json(user.map_or(Value::Null, json::user)))
 }

@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 
+use crate::clock::format_iso;
 use crate::state::{Event, Interruption, User};
 
 pub(crate) fn user(u: &User) -> Value {
@@ -62,7 +63,7 @@ pub(crate) fn interruption(i: &Interruption, caller: &str) -> Value {
         "SpaceId": i.space_id,
         "Title": i.title,
         "Type": i.kind.type_name(),
-        "Created": i.created,
+        "Created": format_iso(i.created),
         "IsPending": i.pending,
         "Form": {
             "Values": i.values,
@@ -115,6 +116,14 @@ pub(crate) fn interruptions_template(space: &str) -> String {
     format!("/api/{space}/interruptions{{/id}}{{?skip,take,regarding,pendingOnly,ids}}")
 }
 
+/// Template of the space-scoped subscriptions list.
+pub(crate) fn subscriptions_template(space: &str) -> String {
+    format!("/api/{space}/subscriptions{{/id}}{{?skip,take,ids,partialName}}")
+}
+
+/// Template of the spaces list.
+pub(crate) const SPACES_TEMPLATE: &str = "/api/spaces{/id}{?skip,ids,take,partialName}";
+
 /// `GET /api`.
 pub(crate) fn root(default_space: &str) -> Value {
     json!({
@@ -129,6 +138,8 @@ pub(crate) fn root(default_space: &str) -> Value {
             "SpaceHome": "/api/{spaceId}",
             "CurrentUser": "/api/users/me",
             "Interruptions": interruptions_template(default_space),
+            "Spaces": SPACES_TEMPLATE,
+            "Subscriptions": subscriptions_template(default_space),
             "Events": format!(
                 "/api/events{{/id}}{{?skip,regarding,regardingAny,eventCategories,take,ids,spaces,includeSystem}}"
             ),
@@ -144,6 +155,7 @@ pub(crate) fn space_root(space: &str) -> Value {
             "Self": format!("/api/{space}"),
             "Interruptions": interruptions_template(space),
             "Events": events_template(&format!("/api/{space}"), true),
+            "Subscriptions": subscriptions_template(space),
         },
     })
 }

@@ -16,9 +16,35 @@
 //! - Repeated query parameters (`a=X&a=Y`) are accepted as if comma separated; parameter names
 //!   match case-insensitively. `Id`/`SpaceId` in a submit body are accepted and ignored.
 //! - `GET /api` needs no API key (like a real server); everything else does.
+//! - Interruption lists are ordered by `Created`, newest first (ties: the later raised first), with
+//!   or without `regarding`; [`Simulator::set_created`] back-dates one. Event lists stay in the
+//!   order events were appended, newest first.
+//! - Held events ([`Simulator::hold_events`]): the interruption exists at once, its
+//!   `...InterruptionRaised` event only from [`Simulator::release_events`], which allocates the
+//!   event id then (so ids and `WebhookLastProcessedEventAutoId`-style cursors stay in append
+//!   order) and sets `Occurred` to the release time, at least 1 ms after `Created`. The old
+//!   `raise_*` methods return an empty `event_id` for a held event; the `*_maybe_held` ones `None`.
+//! - [`FaultKind::ApplyThenDrop`] handles the request, then fails the connection before the first
+//!   response byte (the client reports a request error, hyper's "incomplete message"); the request
+//!   log keeps the status the handler produced.
+//! - Spaces and subscriptions list alphabetically by name (then id), as the swagger says; a new
+//!   space is `Space N` unless named, `Spaces-1` is `Default`. A subscription's
+//!   `WebhookLastProcessed*` cursor is fixed at creation (now, newest event). `WebhookHeaderValue`
+//!   is the 2026.1+ sensitive object by default (the simulator reports version 2026.3), a plain
+//!   string after [`Simulator::set_sensitive_header_values`]`(false)`; [`Simulator::webhook_body`]
+//!   is unchanged (it echoes the value as a non-sensitive property).
+//! - Permissions: only the responder (`Users-1`) can be denied one ([`Simulator::deny`],
+//!   [`Simulator::deny_in`]); the route then answers 403 "You do not have permission to perform
+//!   this action. Please contact your Octopus administrator. Missing permission: <Name>", checked
+//!   after the 401 and the unknown-space / unknown-id 404s. `/api/events` is 403 if any space
+//!   asked for (all by default) is denied `EventView`. Spaces need no permission.
+//! - A tenanted deployment's tenant id is the last of the interruption's `RelatedDocumentIds` and
+//!   follows the environment in its events'.
 
 mod auth;
 mod clock;
+mod conn;
+mod controls;
 mod error;
 mod events;
 mod faults;
@@ -31,11 +57,16 @@ mod routes;
 mod rules;
 mod scenario;
 mod simulator;
+mod spaces;
 mod state;
+mod subscriptions;
 mod types;
 mod webhook;
 
 pub use axum::http::Method;
-pub use faults::{Fault, FaultKind};
+pub use faults::{BARRIER_GIVE_UP, Fault, FaultKind};
+pub use observe::CLIENT_CLOSED;
 pub use simulator::Simulator;
-pub use types::{Raised, RequestRecord, Submission, Target};
+pub use types::{
+    MaybeHeld, Permission, Raised, RequestRecord, Submission, SubscriptionFilter, SubscriptionSpec, Target,
+};

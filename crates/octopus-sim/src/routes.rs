@@ -12,7 +12,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::observe::observe;
 use crate::state::{DEFAULT_SPACE, Shared};
-use crate::{events, interruptions, json};
+use crate::{events, interruptions, json, spaces, subscriptions};
 
 pub(crate) fn router(shared: Shared) -> Router {
     Router::new()
@@ -20,6 +20,9 @@ pub(crate) fn router(shared: Shared) -> Router {
         .route("/api/users/me", get(me))
         .route("/api/events", get(events::list_all))
         .route("/api/events/{id}", get(events::get))
+        .route("/api/spaces", get(spaces::list))
+        .route("/api/spaces/all", get(spaces::all))
+        .route("/api/spaces/{id}", get(spaces::get))
         .route("/api/{space}", get(space_root))
         .route("/api/{space}/events", get(events::list_in_space))
         .route("/api/{space}/events/{id}", get(events::get_in_space))
@@ -30,6 +33,9 @@ pub(crate) fn router(shared: Shared) -> Router {
             get(interruptions::responsible).put(interruptions::take_responsibility),
         )
         .route("/api/{space}/interruptions/{id}/submit", post(interruptions::submit))
+        .route("/api/{space}/subscriptions", get(subscriptions::list))
+        .route("/api/{space}/subscriptions/all", get(subscriptions::all))
+        .route("/api/{space}/subscriptions/{id}", get(subscriptions::get))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(shared.clone(), observe))
@@ -51,7 +57,7 @@ async fn space_root(
     Path(space): Path<String>,
     _caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
-    if shared.lock().spaces.contains(&space) {
+    if shared.lock().spaces.contains_key(&space) {
         Ok(Json(json::space_root(&space)))
     } else {
         Err(ApiError::not_found())

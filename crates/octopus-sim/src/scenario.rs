@@ -1,10 +1,11 @@
 //! Scenario building on the state: spaces, deployments and runbook runs, raised interruptions, events.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::SystemTime;
 
-use crate::clock::now_iso;
-use crate::state::{Button, Event, Interruption, Kind, Message, MessageRef, State};
-use crate::types::{Raised, Target};
+use crate::clock::{format_iso, later_than};
+use crate::state::{Button, Event, HeldEvent, Interruption, Kind, Message, MessageRef, Space, State};
+use crate::types::{MaybeHeld, Raised, Target};
 
 /// The default guided-failure buttons.
 pub(crate) const DEFAULT_GUIDANCE: &[&str] = &["Fail", "Retry", "Ignore", "Exclude"];
@@ -77,16 +78,25 @@ impl Message {
 }
 
 impl State {
-    /// Registers a new space and returns its id.
-    pub(crate) fn add_space(&mut self) -> String {
+    /// Registers a new space (named `Space N` unless `name` is given) and returns its id.
+    pub(crate) fn add_space(&mut self, name: Option<&str>) -> String {
         let id = self.alloc("Spaces");
-        self.spaces.insert(id.clone());
+        let name = name.map_or_else(|| format!("Space {}", number(&id)), str::to_owned);
+        self.spaces.insert(id.clone(), Space { name });
         id
     }
 
+    /// Registers `space` under a default name if it is not known yet.
+    pub(crate) fn ensure_space(&mut self, space: &str) {
+        if !self.spaces.contains_key(space) {
+            let name = format!("Space {}", number(space));
+            self.spaces.insert(space.to_owned(), Space { name });
+        }
+    }
+
     /// Allocates a deployment (or a runbook run) with its task, project and environment.
-    pub(crate) fn add_target(&mut self, space: &str, runbook: bool) -> Target {
-        self.spaces.insert(space.to_owned());
+    pub(crate) fn add_target(&mut self, space: &str, runbook: bool, tenant: Option<&str>) -> Target {
+        self.ensure_space(space);
         let (deployment_id, runbook_run_id, release_id, runbook_id) = if runbook {
             let run = self.alloc("RunbookRuns");
             (None, Some(run), None, Some(self.alloc("Runbooks")))
@@ -103,6 +113,7 @@ impl State {
             environment_id: self.alloc("Environments"),
             release_id,
             runbook_id,
+            tenant_id: tenant.map(str::to_owned),
         }
     }
 
@@ -111,6 +122,7 @@ impl State {
         let mut ids = vec![t.run_id().to_owned(), t.project_id.clone()];
         ids.extend(t.release_id.clone().or_else(|| t.runbook_id.clone()));
         ids.push(t.environment_id.clone());
+        ids.extend(t.tenant_id.clone());
         ids.push(t.task_id.clone());
         if t.deployment_id.is_some() {
             ids.push(format!("Channels-{}", number(&t.project_id)));
@@ -139,7 +151,7 @@ impl State {
         }
     }
 
-    fn push_event(&mut self, t: &Target, category: &str, message: Message) -> String {
+    fn push_event(&mut self, t: &Target, category: &str, message: Message, occurred: SystemTime) -> String {
         let seq = self.next_number("Events");
         let id = format!("Events-{seq}");
         self.events.push(Event {
@@ -148,7 +160,7 @@ impl State {
             space_id: t.space_id.clone(),
             category: category.into(),
             related: Self::event_related(t),
-            occurred: now_iso(),
+            occurred: format_iso(occurred),
             message,
         });
         id
@@ -157,11 +169,12 @@ impl State {
     /// Adds an event of any category regarding `t`.
     pub(crate) fn add_event(&mut self, t: &Target, category: &str) -> String {
         let message = Self::event_message(t, &format!("recorded {category}"));
-        self.push_event(t, category, message)
+        self.push_event(t, category, message, SystemTime::now())
     }
 
-    /// Raises a pending interruption and its `...InterruptionRaised` event.
-    pub(crate) fn raise(&mut self, t: &Target, kind: Kind, buttons: Vec<Button>) -> Raised {
+    /// Raises a pending interruption and its `...InterruptionRaised` event, or queues the event
+    /// while `hold_events` is on.
+    pub(crate) fn raise(&mut self, t: &Target, kind: Kind, buttons: Vec<Button>) -> MaybeHeld {
         let id = self.alloc("Interruptions");
         let n = self.next_number("Correlations");
         let (title, instructions, related, teams, category, what) = match kind {
@@ -199,17 +212,19 @@ impl State {
         };
         let mut related = related;
         related.extend([t.project_id.clone(), t.environment_id.clone()]);
+        related.extend(t.tenant_id.clone());
         let values = ["Instructions", "Notes", kind.button_element()]
             .into_iter()
             .map(|k| (k.to_owned(), None))
             .collect::<BTreeMap<_, _>>();
+        let now = SystemTime::now();
         self.interruptions.push(Interruption {
             id: id.clone(),
             space_id: t.space_id.clone(),
             kind,
             title,
             instructions,
-            created: now_iso(),
+            created: now,
             pending: true,
             values,
             buttons,
@@ -220,18 +235,54 @@ impl State {
             cannot_take: BTreeSet::new(),
             linked: false,
             target: t.clone(),
+            event_id: None,
         });
         let message = Self::event_message(t, what);
-        let event_id = self.push_event(t, category, message);
-        Raised {
-            event_id,
+        if self.hold_events {
+            self.held.push(HeldEvent {
+                interruption_id: id.clone(),
+                target: t.clone(),
+                category,
+                message,
+            });
+            return MaybeHeld {
+                interruption_id: id,
+                event_id: None,
+            };
+        }
+        let event_id = self.push_event(t, category, message, now);
+        if let Some(i) = self.interruption_mut(&id) {
+            i.event_id = Some(event_id.clone());
+        }
+        MaybeHeld {
             interruption_id: id,
+            event_id: Some(event_id),
         }
     }
 
     /// Raises a manual intervention with Proceed/Abort.
-    pub(crate) fn raise_manual(&mut self, t: &Target) -> Raised {
+    pub(crate) fn raise_manual(&mut self, t: &Target) -> MaybeHeld {
         self.raise(t, Kind::ManualIntervention, manual_buttons())
+    }
+
+    /// Appends the held events in the order they were raised, each `Occurred` now (and at least a
+    /// millisecond after its interruption's `Created`), allocating their ids now.
+    pub(crate) fn release_events(&mut self) -> Vec<Raised> {
+        let held = std::mem::take(&mut self.held);
+        let mut released = Vec::with_capacity(held.len());
+        for h in held {
+            let created = self.interruption(&h.interruption_id).map(|i| i.created);
+            let occurred = created.map_or_else(SystemTime::now, later_than);
+            let event_id = self.push_event(&h.target, h.category, h.message, occurred);
+            if let Some(i) = self.interruption_mut(&h.interruption_id) {
+                i.event_id = Some(event_id.clone());
+            }
+            released.push(Raised {
+                event_id,
+                interruption_id: h.interruption_id,
+            });
+        }
+        released
     }
 
     /// Completes an interruption as answered by `by`, then plays out a Retry (see `retry_outcomes`).

@@ -10,12 +10,13 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::conn::{Cut, CuttableListener};
 use crate::faults::Fault;
 use crate::json;
 use crate::routes::router;
 use crate::scenario::guidance_buttons;
 use crate::state::{OTHER_ID, OTHER_KEY, RESPONDER_ID, RESPONDER_KEY, Shared, State};
-use crate::types::{Raised, RequestRecord, Submission, Target};
+use crate::types::{MaybeHeld, Raised, RequestRecord, Submission, Target};
 use crate::webhook;
 
 /// Stops the server when the last `Simulator` clone is dropped (the sender drops with it).
@@ -27,7 +28,7 @@ struct Server {
 /// A running simulated Octopus server. Clones share the same server and state.
 #[derive(Clone)]
 pub struct Simulator {
-    shared: Shared,
+    pub(crate) shared: Shared,
     base_url: Arc<str>,
     server: Arc<Server>,
 }
@@ -43,10 +44,10 @@ impl fmt::Debug for Simulator {
 impl Simulator {
     /// Binds `127.0.0.1:0` and serves the API from a tokio task.
     pub async fn start() -> std::io::Result<Simulator> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
+        let listener = CuttableListener(TcpListener::bind(("127.0.0.1", 0)).await?);
+        let addr = listener.0.local_addr()?;
         let shared = Shared::new(State::new());
-        let app = router(shared.clone());
+        let app = router(shared.clone()).into_make_service_with_connect_info::<Cut>();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -91,32 +92,48 @@ impl Simulator {
         OTHER_KEY
     }
 
-    /// Adds a space (`Spaces-1` exists already) and returns its id.
+    /// Adds a space named `Space N` (`Spaces-1`, named `Default`, exists already) and returns its id.
     pub fn add_space(&self) -> String {
-        self.shared.lock().add_space()
+        self.shared.lock().add_space(None)
     }
 
     /// Allocates `Deployments-N`, `ServerTasks-N`, a project, release and environment.
     pub fn add_deployment(&self, space: &str) -> Target {
-        self.shared.lock().add_target(space, false)
+        self.shared.lock().add_target(space, false, None)
     }
 
     /// Allocates `RunbookRuns-N`, `ServerTasks-N`, a project, runbook and environment.
     pub fn add_runbook_run(&self, space: &str) -> Target {
-        self.shared.lock().add_target(space, true)
+        self.shared.lock().add_target(space, true, None)
     }
 
     /// Raises a pending guided failure and its `GuidedFailureInterruptionRaised` event.
     /// An empty `buttons` means Fail, Retry, Ignore, Exclude.
+    ///
+    /// While events are held ([`Simulator::hold_events`]) `event_id` is empty: use
+    /// [`Simulator::raise_guided_failure_maybe_held`] to get an `Option` instead.
     pub fn raise_guided_failure(&self, target: &Target, buttons: &[&str]) -> Raised {
+        unheld(self.raise_guided_failure_maybe_held(target, buttons))
+    }
+
+    /// Raises a pending manual intervention and its `ManualInterventionInterruptionRaised` event.
+    ///
+    /// While events are held `event_id` is empty: see [`Simulator::raise_manual_intervention_maybe_held`].
+    pub fn raise_manual_intervention(&self, target: &Target) -> Raised {
+        unheld(self.raise_manual_intervention_maybe_held(target))
+    }
+
+    /// Raises a pending guided failure; its event is appended now, or held (`event_id: None`)
+    /// while [`Simulator::hold_events`] is on.
+    pub fn raise_guided_failure_maybe_held(&self, target: &Target, buttons: &[&str]) -> MaybeHeld {
         let buttons = guidance_buttons(buttons);
         self.shared
             .lock()
             .raise(target, crate::state::Kind::GuidedFailure, buttons)
     }
 
-    /// Raises a pending manual intervention and its `ManualInterventionInterruptionRaised` event.
-    pub fn raise_manual_intervention(&self, target: &Target) -> Raised {
+    /// Raises a pending manual intervention; its event is appended now, or held (`event_id: None`).
+    pub fn raise_manual_intervention_maybe_held(&self, target: &Target) -> MaybeHeld {
         self.shared.lock().raise_manual(target)
     }
 
@@ -243,5 +260,13 @@ impl Simulator {
         {
             task.abort();
         }
+    }
+}
+
+/// The old `Raised` shape: an empty `event_id` while the event is held.
+fn unheld(r: MaybeHeld) -> Raised {
+    Raised {
+        event_id: r.event_id.unwrap_or_default(),
+        interruption_id: r.interruption_id,
     }
 }

@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::faults::Fault;
-use crate::types::{RequestRecord, Submission, Target};
+use crate::types::{Permission, RequestRecord, Submission, SubscriptionSpec, Target};
 
 pub(crate) const DEFAULT_SPACE: &str = "Spaces-1";
 pub(crate) const RESPONDER_ID: &str = "Users-1";
@@ -83,6 +83,31 @@ pub(crate) struct Event {
     pub(crate) message: Message,
 }
 
+/// A space: its name (the id is the key of `State::spaces`).
+#[derive(Debug, Clone)]
+pub(crate) struct Space {
+    pub(crate) name: String,
+}
+
+/// An `...InterruptionRaised` event waiting for `release_events` (id allocated on release).
+#[derive(Debug, Clone)]
+pub(crate) struct HeldEvent {
+    pub(crate) interruption_id: String,
+    pub(crate) target: Target,
+    pub(crate) category: &'static str,
+    pub(crate) message: Message,
+}
+
+/// An event subscription.
+#[derive(Debug, Clone)]
+pub(crate) struct Subscription {
+    pub(crate) id: String,
+    pub(crate) space_id: String,
+    pub(crate) spec: SubscriptionSpec,
+    pub(crate) last_processed: SystemTime,
+    pub(crate) last_processed_auto_id: u64,
+}
+
 /// A guided failure or manual intervention.
 #[derive(Debug, Clone)]
 pub(crate) struct Interruption {
@@ -91,7 +116,7 @@ pub(crate) struct Interruption {
     pub(crate) kind: Kind,
     pub(crate) title: String,
     pub(crate) instructions: String,
-    pub(crate) created: String,
+    pub(crate) created: SystemTime,
     pub(crate) pending: bool,
     pub(crate) values: BTreeMap<String, Option<String>>,
     pub(crate) buttons: Vec<Button>,
@@ -103,15 +128,25 @@ pub(crate) struct Interruption {
     pub(crate) cannot_take: BTreeSet<String>,
     pub(crate) linked: bool,
     pub(crate) target: Target,
+    /// The `...InterruptionRaised` event, `None` while it is held.
+    pub(crate) event_id: Option<String>,
 }
 
 /// Everything the simulator knows.
 #[derive(Debug)]
 pub(crate) struct State {
     pub(crate) users: Vec<User>,
-    pub(crate) spaces: BTreeSet<String>,
+    pub(crate) spaces: BTreeMap<String, Space>,
     pub(crate) events: Vec<Event>,
     pub(crate) interruptions: Vec<Interruption>,
+    /// While true, raising an interruption queues its event in `held`.
+    pub(crate) hold_events: bool,
+    pub(crate) held: Vec<HeldEvent>,
+    pub(crate) subscriptions: Vec<Subscription>,
+    /// `WebhookHeaderValue` as the 2026.1+ sensitive object (true) or a plain string.
+    pub(crate) sensitive_header_values: bool,
+    /// Permissions the responder lacks: everywhere (`None`) or in one space.
+    pub(crate) denied: Vec<(Permission, Option<String>)>,
     /// Task id -> how many more guided failures a submitted Retry raises.
     pub(crate) retry_outcomes: HashMap<String, u32>,
     pub(crate) submissions: Vec<Submission>,
@@ -120,12 +155,15 @@ pub(crate) struct State {
     pub(crate) latency: Duration,
     pub(crate) outage: bool,
     pub(crate) faults: VecDeque<Fault>,
+    /// Barriers of `Fault::barrier`, by id, created when their first request arrives.
+    pub(crate) barriers: HashMap<u64, Arc<crate::observe::Gate>>,
     counters: HashMap<&'static str, u64>,
 }
 
 /// First number handed out per id prefix; distinct ranges make mixed-up ids fail loudly.
 const FIRST_IDS: &[(&str, u64)] = &[
     ("Spaces", 2),
+    ("Subscriptions", 41),
     ("Projects", 101),
     ("Channels", 151),
     ("Releases", 201),
@@ -152,9 +190,14 @@ impl State {
                 user(RESPONDER_ID, "responder", "Octo Responder", RESPONDER_KEY, true),
                 user(OTHER_ID, "other.person", "Other Person", OTHER_KEY, false),
             ],
-            spaces: BTreeSet::from([DEFAULT_SPACE.to_owned()]),
+            spaces: BTreeMap::from([(DEFAULT_SPACE.to_owned(), Space { name: "Default".into() })]),
             events: Vec::new(),
             interruptions: Vec::new(),
+            hold_events: false,
+            held: Vec::new(),
+            subscriptions: Vec::new(),
+            sensitive_header_values: true,
+            denied: Vec::new(),
             retry_outcomes: HashMap::new(),
             submissions: Vec::new(),
             steals: Vec::new(),
@@ -162,6 +205,7 @@ impl State {
             latency: Duration::ZERO,
             outage: false,
             faults: VecDeque::new(),
+            barriers: HashMap::new(),
             counters: FIRST_IDS.iter().copied().collect(),
         }
     }

@@ -18,6 +18,8 @@ pub struct Target {
     pub release_id: Option<String>,
     /// `Runbooks-N` for a runbook run.
     pub runbook_id: Option<String>,
+    /// The tenant of a tenanted deployment (see `Simulator::add_tenanted_deployment`).
+    pub tenant_id: Option<String>,
 }
 
 impl Target {
@@ -35,6 +37,16 @@ impl Target {
 pub struct Raised {
     pub event_id: String,
     pub interruption_id: String,
+}
+
+/// What raising an interruption created, when its event may be held back (see
+/// `Simulator::hold_events`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaybeHeld {
+    pub interruption_id: String,
+    /// `None` while the `...InterruptionRaised` event is held: its id is allocated when
+    /// `Simulator::release_events` appends it.
+    pub event_id: Option<String>,
 }
 
 /// A successful `POST .../submit` received over HTTP.
@@ -55,4 +67,60 @@ pub struct RequestRecord {
     pub status: u16,
     pub started: Instant,
     pub finished: Instant,
+}
+
+/// The event filter of a subscription: each non-empty list narrows the events delivered
+/// (AND between lists, OR within one); an empty list does not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubscriptionFilter {
+    pub event_categories: Vec<String>,
+    pub projects: Vec<String>,
+    pub environments: Vec<String>,
+    pub tenants: Vec<String>,
+    pub project_groups: Vec<String>,
+    /// Tenant tags.
+    pub tags: Vec<String>,
+    pub document_types: Vec<String>,
+    pub event_groups: Vec<String>,
+    pub users: Vec<String>,
+    pub event_agents: Vec<String>,
+}
+
+/// An event (webhook) subscription to add with `Simulator::add_subscription`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubscriptionSpec {
+    pub name: String,
+    pub is_disabled: bool,
+    pub webhook_uri: String,
+    /// `WebhookHeaderKey`; `None` answers `null`.
+    pub header_key: Option<String>,
+    /// `WebhookHeaderValue`; how it is answered depends on `Simulator::set_sensitive_header_values`.
+    pub header_value: Option<String>,
+    pub filter: SubscriptionFilter,
+}
+
+/// A permission the responder user (`Users-1`) holds unless `Simulator::deny` takes it away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Permission {
+    /// Reading events (`/api/events`, `/api/{space}/events`).
+    EventView,
+    /// Listing and reading interruptions and who holds them.
+    InterruptionView,
+    /// Taking responsibility for and submitting interruptions.
+    InterruptionSubmit,
+    /// Reading subscriptions.
+    SubscriptionView,
+}
+
+impl Permission {
+    /// The Octopus permission name, e.g. `SubscriptionView`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::EventView => "EventView",
+            Permission::InterruptionView => "InterruptionView",
+            Permission::InterruptionSubmit => "InterruptionSubmit",
+            Permission::SubscriptionView => "SubscriptionView",
+        }
+    }
 }

@@ -1,5 +1,7 @@
-//! The parts of Octopus resources the responder reads, deserialised leniently: unknown fields
-//! are ignored, missing optional ones default, and numbers may arrive as strings.
+//! The parts of Octopus resources the responder reads. Unknown fields are ignored and numbers
+//! may arrive as strings, but a field a decision rests on (`Id`, `IsPending`, `Form.Elements`) is
+//! required: a changed or proxied response must fail loudly, naming the field, rather than read
+//! as "nothing pending" and let the record be deleted.
 
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
@@ -28,6 +30,24 @@ impl<T> Page<T> {
     }
 }
 
+/// One event of a list, as far as the responder reads it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EventSummary {
+    /// When it occurred (ISO 8601), when present.
+    #[serde(default)]
+    pub occurred: Option<String>,
+}
+
+/// How many events of a category regard a document, and when the newest of them occurred.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventCount {
+    pub total: u64,
+    /// `Occurred` of the newest counted event: a count provably includes an interruption's event
+    /// when this is at or after the interruption's `Created`.
+    pub newest_occurred: Option<String>,
+}
+
 /// An interruption (guided failure or manual intervention) as the calling user sees it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -40,9 +60,7 @@ pub struct Interruption {
     /// When Octopus created it (ISO 8601), when present.
     #[serde(default)]
     pub created: Option<String>,
-    #[serde(default)]
     pub is_pending: bool,
-    #[serde(default)]
     pub form: Form,
     #[serde(default)]
     pub related_document_ids: Vec<String>,
@@ -63,7 +81,6 @@ pub struct Interruption {
 pub struct Form {
     #[serde(default)]
     pub values: Map<String, Value>,
-    #[serde(default)]
     pub elements: Vec<FormElement>,
 }
 
@@ -111,6 +128,69 @@ impl Interruption {
     }
 }
 
+/// A space (`GET /api/spaces`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Space {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// A subscription (`GET /api/{space}/subscriptions`), as far as the sweep reads it. `IsDisabled`
+/// and the filter are required: read as absent they would make a subscription look enabled and
+/// unfiltered, so a changed response fails loudly instead.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Subscription {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    pub is_disabled: bool,
+    pub event_notification_subscription: EventNotification,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EventNotification {
+    pub filter: SubscriptionFilter,
+    #[serde(rename = "WebhookURI", default)]
+    pub webhook_uri: Option<String>,
+    #[serde(default)]
+    pub webhook_header_key: Option<String>,
+}
+
+/// Each non-empty list narrows the events a subscription sends (an AND across lists, an OR
+/// within one); an empty or absent list does not filter on that dimension.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SubscriptionFilter {
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub event_categories: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub event_groups: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub projects: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub project_groups: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub environments: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub tenants: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub document_types: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub users: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub event_agents: Vec<String>,
+}
+
+fn null_as_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 fn lenient_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     match Value::deserialize(deserializer)? {
         Value::Number(n) => n.as_u64().ok_or_else(|| serde::de::Error::custom("expected a count")),
@@ -155,6 +235,69 @@ mod tests {
         assert!(interruption.held_by_someone_else());
         interruption.has_responsibility = true;
         assert!(!interruption.held_by_someone_else());
+    }
+
+    #[test]
+    fn an_interruption_without_id_is_pending_or_form_elements_is_refused_naming_the_field() {
+        let complete = json!({"Id": "Interruptions-1", "IsPending": true, "Form": {"Elements": []}});
+        assert!(serde_json::from_value::<Interruption>(complete.clone()).is_ok());
+        for (field, broken) in [
+            ("Id", json!({"IsPending": true, "Form": {"Elements": []}})),
+            ("IsPending", json!({"Id": "Interruptions-1", "Form": {"Elements": []}})),
+            ("Form", json!({"Id": "Interruptions-1", "IsPending": true})),
+            (
+                "Elements",
+                json!({"Id": "Interruptions-1", "IsPending": true, "Form": {"Values": {}}}),
+            ),
+        ] {
+            let error = serde_json::from_value::<Interruption>(broken).unwrap_err().to_string();
+            assert!(error.contains(&format!("`{field}`")), "{field}: {error}");
+        }
+        let page = json!({"Items": [{"Id": "Interruptions-1", "Form": {"Elements": []}}], "TotalResults": 1});
+        let error = serde_json::from_value::<Page<Interruption>>(page)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`IsPending`"), "{error}");
+    }
+
+    #[test]
+    fn a_subscription_reads_its_filter_uri_and_header_key_whatever_shape_the_header_value_has() {
+        for header_value in [
+            json!("plain"),
+            json!({"IsSensitive": true, "Value": null, "SensitiveValue": {"HasValue": true}}),
+            json!(null),
+        ] {
+            let subscription: Subscription = serde_json::from_value(json!({
+                "Id": "Subscriptions-1", "Name": "retry", "Type": "Event", "IsDisabled": false,
+                "EventNotificationSubscription": {
+                    "Filter": {"EventCategories": ["GuidedFailureInterruptionRaised"], "Projects": null},
+                    "WebhookURI": "https://hooks.example.com/octopus/webhook?type=Guidance&action=Retry",
+                    "WebhookHeaderKey": "X-Octopus-Webhook-Token", "WebhookHeaderValue": header_value
+                }
+            }))
+            .unwrap();
+            let notification = &subscription.event_notification_subscription;
+            assert_eq!(
+                notification.filter.event_categories,
+                ["GuidedFailureInterruptionRaised"]
+            );
+            assert!(notification.filter.projects.is_empty(), "null reads as no filter");
+            assert!(notification.webhook_uri.as_deref().unwrap().ends_with("action=Retry"));
+        }
+    }
+
+    #[test]
+    fn a_subscription_without_is_disabled_or_a_filter_is_refused_naming_the_field() {
+        let without_disabled = json!({"Id": "Subscriptions-1", "EventNotificationSubscription": {"Filter": {}}});
+        let error = serde_json::from_value::<Subscription>(without_disabled)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`IsDisabled`"), "{error}");
+        let without_filter = json!({"Id": "Subscriptions-1", "IsDisabled": false, "EventNotificationSubscription": {}});
+        let error = serde_json::from_value::<Subscription>(without_filter)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`Filter`"), "{error}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! Capped exponential backoff with jitter, bounded by a deadline.
+//! Capped exponential backoff with jitter, bounded by a deadline, and the `Retry-After` header
+//! that overrides it.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::error::OctopusError;
 
@@ -35,9 +36,9 @@ impl Backoff {
         }
         let delay = match error {
             OctopusError::Status {
-                retry_after: Some(secs),
+                retry_after: Some(wait),
                 ..
-            } => Duration::from_secs(*secs),
+            } => *wait,
             _ => self.exponential(attempt),
         };
         (delay <= MAX_RETRY_AFTER && delay < remaining).then_some(delay)
@@ -52,6 +53,18 @@ impl Backoff {
     }
 }
 
+/// The wait a `Retry-After` value asks for (RFC 9110 §10.2.3): delta-seconds, or an HTTP date
+/// measured from `now` (zero when it is already past). `None` for anything else, so that the
+/// caller falls back to its own backoff.
+pub(crate) fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
 fn jitter_seed() -> u32 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -63,13 +76,13 @@ fn jitter_seed() -> u32 {
 mod tests {
     use super::*;
 
-    fn status(code: u16, retry_after: Option<u64>) -> OctopusError {
+    fn status(code: u16, retry_after_secs: Option<u64>) -> OctopusError {
         OctopusError::Status {
             method: "GET",
             path: "/api".into(),
             status: code,
             message: String::new(),
-            retry_after,
+            retry_after: retry_after_secs.map(Duration::from_secs),
         }
     }
 
@@ -113,5 +126,35 @@ mod tests {
             None
         );
         assert_eq!(backoff.next_delay(0, &status(429, Some(300)), PLENTY), None);
+    }
+
+    #[test]
+    fn retry_after_reads_delta_seconds_and_http_dates_in_all_three_formats() {
+        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        assert_eq!(retry_after(" 120 ", now), Some(Duration::from_secs(120)));
+        assert_eq!(retry_after("0", now), Some(Duration::ZERO));
+        for later in [
+            "Sun, 06 Nov 1994 08:50:07 GMT",
+            "Sunday, 06-Nov-94 08:50:07 GMT",
+            "Sun Nov  6 08:50:07 1994",
+        ] {
+            assert_eq!(retry_after(later, now), Some(Duration::from_secs(30)), "{later}");
+        }
+    }
+
+    #[test]
+    fn a_retry_after_date_in_the_past_means_retry_now() {
+        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        assert_eq!(retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now), Some(Duration::ZERO));
+        let delay = Backoff::default().next_delay(0, &status(503, Some(0)), PLENTY);
+        assert_eq!(delay, Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn an_unreadable_retry_after_is_ignored_so_the_exponential_backoff_applies() {
+        let now = SystemTime::UNIX_EPOCH;
+        for junk in ["", "soon", "-5", "1.5", "Sun, 06 Nov 1994", "Tomorrow 08:49:37 GMT"] {
+            assert_eq!(retry_after(junk, now), None, "{junk:?}");
+        }
     }
 }

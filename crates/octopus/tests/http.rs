@@ -1,12 +1,12 @@
 //! `HttpOctopus` against a mock Octopus server: routes, query strings, the API key header, request
-//! bodies, paging, retries of transient failures, timeouts and the classification of errors.
+//! bodies, paging, retries of transient failures (and `Retry-After`), timeouts, redirects (never
+//! followed) and the classification of errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::TcpListener;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use messaging::{DocumentId, OctopusId, SpaceId};
-use octopus::{Backoff, Deadline, HttpOctopus, Interruption, OctopusApi, OctopusError, Settings};
+use octopus::{Backoff, ClientError, Deadline, HttpOctopus, Interruption, OctopusApi, OctopusError, Settings};
 use reqwest::Url;
 use serde_json::{Map, Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param};
@@ -56,7 +56,8 @@ fn task() -> DocumentId {
 }
 
 async fn count(octopus: &HttpOctopus) -> Result<u64, OctopusError> {
-    octopus.count_events(&space(), &task(), GUIDED_FAILURE, plenty()).await
+    let counted = octopus.count_events(&space(), &task(), GUIDED_FAILURE, plenty()).await;
+    counted.map(|c| c.total)
 }
 
 async fn pending(octopus: &HttpOctopus) -> Result<Vec<Interruption>, OctopusError> {
@@ -126,10 +127,13 @@ fn timed_out(error: &OctopusError) -> Option<bool> {
     }
 }
 
-/// A local URL on which nothing listens: the port of a listener bound and dropped at once.
-fn refusing_url() -> String {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    format!("http://127.0.0.1:{port}")
+/// A local URL on which nothing listens: a socket bound to a port but never listening, so
+/// connections are refused, and kept (returned) so no other process can take the port meanwhile.
+fn refusing_url() -> (tokio::net::TcpSocket, String) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let url = format!("http://{}", socket.local_addr().unwrap());
+    (socket, url)
 }
 
 #[tokio::test]
@@ -205,6 +209,35 @@ async fn a_server_under_a_virtual_directory_is_called_below_it() {
 
     // Assert
     assert_eq!(interruption.id, "Interruptions-7");
+}
+
+#[tokio::test]
+async fn a_server_url_with_a_trailing_slash_and_a_query_is_called_below_its_virtual_directory_without_the_query() {
+    // Arrange
+    let server = MockServer::start().await;
+    let mock = api("GET", &format!("/octopus{ONE}")).and(|request: &Request| request.url.query().is_none());
+    mount(&server, mock, found(), 1).await;
+    let octopus = client_at(&format!("{}/octopus/?token=abc", server.uri()), |_| {});
+
+    // Act
+    let interruption = get_one(&octopus, plenty()).await;
+
+    // Assert
+    assert_eq!(interruption.unwrap().id, "Interruptions-7");
+}
+
+#[tokio::test]
+async fn a_server_url_already_ending_in_api_is_not_given_a_second_api_segment() {
+    // Arrange
+    let server = MockServer::start().await;
+    mount(&server, api("GET", ONE), found(), 1).await;
+    let octopus = client_at(&format!("{}/api/", server.uri()), |_| {});
+
+    // Act
+    let interruption = get_one(&octopus, plenty()).await;
+
+    // Assert
+    assert_eq!(interruption.unwrap().id, "Interruptions-7");
 }
 
 #[tokio::test]
@@ -289,6 +322,154 @@ async fn a_429_is_retried_after_the_seconds_of_its_retry_after() {
     // Assert
     assert!(result.is_ok(), "{result:?}");
     assert!(started.elapsed() >= ms(900), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_429_whose_retry_after_is_a_date_already_past_is_retried_at_once() {
+    // Arrange
+    let server = MockServer::start().await;
+    let limited = ResponseTemplate::new(429).insert_header("Retry-After", "Sun, 06 Nov 1994 08:49:37 GMT");
+    mount_first(&server, api("GET", ONE), limited).await;
+    mount(&server, api("GET", ONE), found(), 1).await;
+    // The exponential backoff would wait 7.5-10 s: past the deadline, so no retry without the date.
+    let slow_backoff = Backoff {
+        initial: Duration::from_secs(10),
+        max: Duration::from_secs(10),
+        max_attempts: 3,
+    };
+    let octopus = client_at(&server.uri(), |s| s.backoff = slow_backoff);
+
+    // Act
+    let result = get_one(&octopus, Deadline::after(Duration::from_secs(5))).await;
+
+    // Assert
+    assert_eq!(result.unwrap().id, "Interruptions-7");
+}
+
+#[tokio::test]
+async fn a_429_whose_retry_after_is_a_date_an_hour_away_is_not_retried_and_carries_the_wait() {
+    // Arrange
+    let server = MockServer::start().await;
+    let in_an_hour = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600));
+    let limited = ResponseTemplate::new(429).insert_header("Retry-After", in_an_hour.as_str());
+    mount(&server, api("GET", ONE), limited, 1).await;
+
+    // Act
+    let error = get_one(&client(&server), plenty()).await.unwrap_err();
+
+    // Assert
+    let OctopusError::Status {
+        status: 429,
+        retry_after: Some(wait),
+        ..
+    } = error
+    else {
+        panic!("{error:?}");
+    };
+    assert!(
+        wait > Duration::from_secs(3500) && wait <= Duration::from_secs(3600),
+        "{wait:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_429_with_an_unreadable_retry_after_falls_back_to_the_exponential_backoff() {
+    // Arrange
+    let server = MockServer::start().await;
+    let limited = ResponseTemplate::new(429).insert_header("Retry-After", "soon");
+    mount_first(&server, api("GET", ONE), limited).await;
+    mount(&server, api("GET", ONE), found(), 1).await;
+
+    // Act
+    let result = get_one(&client(&server), plenty()).await;
+
+    // Assert
+    assert_eq!(result.unwrap().id, "Interruptions-7");
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_so_its_target_never_sees_the_api_key_and_the_error_names_only_its_host() {
+    // Arrange
+    let server = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    let port = elsewhere.address().port();
+    let location = format!("http://localhost:{port}/collect/Interruptions-7?token=SECRET-QUERY");
+    let moved = ResponseTemplate::new(302).insert_header("Location", location.as_str());
+    mount(&server, api("GET", ONE), moved, 1).await;
+    mount(&elsewhere, Mock::given(|_: &Request| true), found(), 0).await;
+
+    // Act
+    let error = get_one(&client(&server), plenty()).await.unwrap_err();
+
+    // Assert
+    let text = error.to_string();
+    assert!(
+        matches!(error, OctopusError::Redirected { status: 302, .. }),
+        "{error:?}"
+    );
+    assert!(!error.is_retryable());
+    assert_eq!(error.cause(), "redirected");
+    assert!(
+        text.contains("302 redirecting to localhost: set OCTOPUS_SERVER_URL"),
+        "{text}"
+    );
+    for hidden in ["SECRET-QUERY", "collect", &port.to_string()] {
+        assert!(!text.contains(hidden), "{hidden} in {text}");
+    }
+    assert_eq!(elsewhere.received_requests().await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn a_submit_answered_303_is_not_repeated_as_a_get() {
+    // Arrange
+    let server = MockServer::start().await;
+    let see_other = ResponseTemplate::new(303).insert_header("Location", ONE);
+    mount(&server, api("POST", &format!("{ONE}/submit")), see_other, 1).await;
+    mount(&server, api("GET", ONE), found(), 0).await;
+    let values: Map<String, Value> = serde_json::from_value(json!({"Guidance": "Retry"})).unwrap();
+    let id = OctopusId::parse("Interruptions-7").unwrap();
+
+    // Act
+    let error = client(&server)
+        .submit(&space(), &id, &values, plenty())
+        .await
+        .unwrap_err();
+
+    // Assert
+    assert!(
+        matches!(
+            error,
+            OctopusError::Redirected {
+                method: "POST",
+                status: 303,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("303 redirecting to 127.0.0.1:"), "{error}");
+    let methods: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.method.to_string())
+        .collect();
+    assert_eq!(methods, ["POST"]);
+}
+
+#[test]
+fn a_plain_http_server_url_on_a_host_other_than_loopback_is_refused_when_the_client_is_built() {
+    for url in ["http://octopus.example.com", "http://192.0.2.10:8080/octopus"] {
+        // Arrange
+        let settings = Settings::new(Url::parse(url).unwrap(), KEY.to_owned().into());
+
+        // Act
+        let built = HttpOctopus::new(settings);
+
+        // Assert
+        assert!(matches!(built, Err(ClientError::InsecureServerUrl(_))), "{url}");
+    }
 }
 
 #[tokio::test]
@@ -415,7 +596,8 @@ async fn a_spent_deadline_sends_no_request() {
 #[tokio::test]
 async fn a_refused_connection_is_a_retryable_transport_error_that_did_not_time_out() {
     // Arrange
-    let octopus = client_at(&refusing_url(), |_| {});
+    let (_bound, url) = refusing_url();
+    let octopus = client_at(&url, |_| {});
 
     // Act
     let error = get_one(&octopus, plenty()).await.unwrap_err();
@@ -455,7 +637,8 @@ async fn the_api_key_never_appears_in_error_text_or_in_the_client_debug_output()
     .await;
     mount(&server, api("GET", INTERRUPTIONS), found().set_delay(ms(1500)), 1).await;
     let octopus = attempts(&server, 1);
-    let refused = client_at(&refusing_url(), |s| s.backoff.max_attempts = 1);
+    let (_bound, url) = refusing_url();
+    let refused = client_at(&url, |s| s.backoff.max_attempts = 1);
 
     // Act
     let errors = [
@@ -473,4 +656,76 @@ async fn the_api_key_never_appears_in_error_text_or_in_the_client_debug_output()
         assert!(!format!("{error:?}").contains(KEY), "{error:?}");
     }
     assert!(!format!("{octopus:?}").contains(KEY));
+}
+
+#[tokio::test]
+async fn a_submit_that_may_have_been_applied_is_not_sent_again_by_the_client() {
+    // Arrange: a 502 from a gateway and a timeout, each after the request reached the server
+    let id = OctopusId::parse("Interruptions-7").unwrap();
+    let values: Map<String, Value> = serde_json::from_value(json!({"Guidance": "Retry"})).unwrap();
+    for reply in [
+        ResponseTemplate::new(502),
+        ok(interruption("Interruptions-7", false)).set_delay(ms(2_000)),
+    ] {
+        let server = MockServer::start().await;
+        mount(&server, api("POST", &format!("{ONE}/submit")), reply, 1).await;
+
+        // Act
+        let error = client(&server)
+            .submit(&space(), &id, &values, plenty())
+            .await
+            .unwrap_err();
+
+        // Assert: one POST only (checked when the server drops); the caller decides what next
+        assert!(error.may_have_been_applied(), "{error}");
+    }
+}
+
+#[tokio::test]
+async fn a_submit_refused_with_429_is_sent_again_because_octopus_did_not_act_on_it() {
+    // Arrange
+    let server = MockServer::start().await;
+    let submit = api("POST", &format!("{ONE}/submit"));
+    mount_first(
+        &server,
+        submit,
+        ResponseTemplate::new(429).insert_header("Retry-After", "0"),
+    )
+    .await;
+    mount(
+        &server,
+        api("POST", &format!("{ONE}/submit")),
+        ok(interruption("Interruptions-7", false)),
+        1,
+    )
+    .await;
+    let id = OctopusId::parse("Interruptions-7").unwrap();
+    let values: Map<String, Value> = serde_json::from_value(json!({"Guidance": "Retry"})).unwrap();
+
+    // Act
+    let submitted = client(&server).submit(&space(), &id, &values, plenty()).await;
+
+    // Assert
+    assert!(!submitted.unwrap().is_pending);
+}
+
+#[tokio::test]
+async fn counting_events_reads_when_the_newest_counted_event_occurred() {
+    // Arrange
+    let server = MockServer::start().await;
+    let body = json!({"TotalResults": 3, "Items": [{"Id": "Events-9", "Occurred": "2026-09-10T08:15:03.538+00:00"}]});
+    mount(&server, api("GET", EVENTS), ok(body), 1).await;
+
+    // Act
+    let counted = client(&server)
+        .count_events(&space(), &task(), GUIDED_FAILURE, plenty())
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(counted.total, 3);
+    assert_eq!(
+        counted.newest_occurred.as_deref(),
+        Some("2026-09-10T08:15:03.538+00:00")
+    );
 }

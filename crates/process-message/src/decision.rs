@@ -1,8 +1,10 @@
 //! The decisions, free of I/O: which answer the rule gives once the retry budget is counted,
 //! the Notes that say why, and whether a given interruption is ours to answer.
 
-use messaging::{Action, InterruptionKind, OctopusId, Rule};
-use octopus::Interruption;
+use messaging::{Action, InterruptionKind, OctopusId, Origin, Rule};
+use octopus::{EventCount, Interruption};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// The answer for this record and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,29 +18,34 @@ pub struct Decision {
 impl Decision {
     /// `guided_failures` is how many guided failures the deployment has raised, this one
     /// included (counted only for Retry rules). `maximumretry=1` allows one retry, as before.
-    pub fn new(rule: &Rule, event_id: &OctopusId, guided_failures: Option<u64>) -> Self {
+    /// The Notes end with where the record came from: the webhook's event, or the sweep.
+    pub fn new(rule: &Rule, event_id: &OctopusId, origin: Origin, guided_failures: Option<u64>) -> Self {
         let max = u64::from(rule.maximum_retry.get());
+        let source = match origin {
+            Origin::Webhook => format!("Event {event_id}."),
+            Origin::Sweep => "Found by the sweep: no webhook arrived for this interruption.".to_owned(),
+        };
         match (rule.action, guided_failures) {
             (Action::Retry, Some(count)) if count > max => Self {
                 action: Action::Fail,
                 budget_spent: true,
                 notes: format!(
                     "octo-responder: Fail instead of Retry: retry budget spent (guided failure {count} of this \
-                     deployment, maximumretry={max}). Rule: {rule}. Event {event_id}."
+                     deployment, maximumretry={max}). Rule: {rule}. {source}"
                 ),
             },
             (Action::Retry, count) => Self {
                 action: Action::Retry,
                 budget_spent: false,
                 notes: format!(
-                    "octo-responder: Retry, attempt {} of {max} (rule: {rule}). Event {event_id}.",
+                    "octo-responder: Retry, attempt {} of {max} (rule: {rule}). {source}",
                     count.unwrap_or(1).max(1)
                 ),
             },
             (action, _) => Self {
                 action,
                 budget_spent: false,
-                notes: format!("octo-responder: {action} (rule: {rule}). Event {event_id}."),
+                notes: format!("octo-responder: {action} (rule: {rule}). {source}"),
             },
         }
     }
@@ -58,13 +65,28 @@ impl Decision {
 /// event about it, so the record's own interruption is never newer; a missing or unreadable
 /// timestamp counts as newer, which costs one more read and never a wrong answer.
 pub fn raised_after(interruption: &Interruption, event_occurred: Option<&str>) -> bool {
-    let parse = |value: Option<&str>| {
-        value.and_then(|v| time::OffsetDateTime::parse(v.trim(), &time::format_description::well_known::Rfc3339).ok())
-    };
-    match (parse(interruption.created.as_deref()), parse(event_occurred)) {
+    match (instant(interruption.created.as_deref()), instant(event_occurred)) {
         (Some(created), Some(occurred)) => created > occurred,
         _ => true,
     }
+}
+
+/// Whether `interruption` was created after this record's event and the retry count does not
+/// provably include its own event yet: Octopus creates an interruption before it raises the
+/// event about it, so a count read in between would answer Retry once too often. Proof is the
+/// newest counted event having occurred at or after the interruption's creation. Such an
+/// interruption is left to the record its own event brings. Where a time is missing or
+/// unreadable, nothing can be proven either way and the interruption is answered as before.
+pub fn not_yet_counted(interruption: &Interruption, event_occurred: Option<&str>, count: &EventCount) -> bool {
+    let created = instant(interruption.created.as_deref());
+    let (Some(created), Some(occurred)) = (created, instant(event_occurred)) else {
+        return false;
+    };
+    created > occurred && instant(count.newest_occurred.as_deref()).is_none_or(|newest| newest < created)
+}
+
+fn instant(value: Option<&str>) -> Option<OffsetDateTime> {
+    value.and_then(|v| OffsetDateTime::parse(v.trim(), &Rfc3339).ok())
 }
 
 /// Why an interruption that fits the rule's kind is left for a person.
@@ -139,7 +161,12 @@ mod tests {
 
     #[test]
     fn retries_while_the_count_is_within_the_budget() {
-        let decision = Decision::new(&rule(InterruptionKind::Guidance, Action::Retry, 3), &event(), Some(3));
+        let decision = Decision::new(
+            &rule(InterruptionKind::Guidance, Action::Retry, 3),
+            &event(),
+            Origin::Webhook,
+            Some(3),
+        );
         assert_eq!(decision.action, Action::Retry);
         assert!(!decision.budget_spent);
         assert!(decision.notes.contains("attempt 3 of 3"), "{}", decision.notes);
@@ -148,7 +175,12 @@ mod tests {
 
     #[test]
     fn fails_once_the_count_exceeds_maximum_retry_and_says_so() {
-        let decision = Decision::new(&rule(InterruptionKind::Guidance, Action::Retry, 1), &event(), Some(2));
+        let decision = Decision::new(
+            &rule(InterruptionKind::Guidance, Action::Retry, 1),
+            &event(),
+            Origin::Webhook,
+            Some(2),
+        );
         assert_eq!(decision.action, Action::Fail);
         assert!(decision.budget_spent);
         assert!(
@@ -160,14 +192,36 @@ mod tests {
     }
 
     #[test]
+    fn notes_of_a_record_the_sweep_queued_say_so_instead_of_naming_an_event() {
+        let rule = rule(InterruptionKind::Result, Action::Proceed, 1);
+        let decision = Decision::new(&rule, &event(), Origin::Sweep, None);
+        assert!(
+            decision.notes.contains("Found by the sweep: no webhook arrived"),
+            "{}",
+            decision.notes
+        );
+        assert!(!decision.notes.contains("Events-7"), "{}", decision.notes);
+    }
+
+    #[test]
     fn maximum_retry_zero_fails_the_first_failure() {
-        let decision = Decision::new(&rule(InterruptionKind::Guidance, Action::Retry, 0), &event(), Some(1));
+        let decision = Decision::new(
+            &rule(InterruptionKind::Guidance, Action::Retry, 0),
+            &event(),
+            Origin::Webhook,
+            Some(1),
+        );
         assert_eq!(decision.action, Action::Fail);
     }
 
     #[test]
     fn other_actions_are_answered_as_the_rule_says() {
-        let decision = Decision::new(&rule(InterruptionKind::Result, Action::Proceed, 1), &event(), None);
+        let decision = Decision::new(
+            &rule(InterruptionKind::Result, Action::Proceed, 1),
+            &event(),
+            Origin::Webhook,
+            None,
+        );
         assert_eq!(decision.action, Action::Proceed);
         let values = decision.form_values(InterruptionKind::Result);
         assert_eq!(values["Result"], "Proceed");
@@ -197,6 +251,42 @@ mod tests {
         assert!(raised_after(&i, None));
         i.created = Some("yesterday".into());
         assert!(raised_after(&i, occurred));
+    }
+
+    #[test]
+    fn a_newer_interruption_counts_only_once_the_newest_counted_event_is_at_or_after_its_creation() {
+        let mut next_round = interruption("Guidance", &["Retry"], None, false, true);
+        next_round.created = Some("2026-09-10T08:20:00.000+00:00".into());
+        let occurred = Some("2026-09-10T08:15:03.538+00:00");
+        let count = |newest: Option<&str>| EventCount {
+            total: 1,
+            newest_occurred: newest.map(str::to_owned),
+        };
+        assert!(
+            not_yet_counted(&next_round, occurred, &count(occurred)),
+            "its event is not counted yet"
+        );
+        assert!(not_yet_counted(&next_round, occurred, &count(None)));
+        assert!(!not_yet_counted(
+            &next_round,
+            occurred,
+            &count(Some("2026-09-10T08:20:00.000+00:00"))
+        ));
+        assert!(!not_yet_counted(
+            &next_round,
+            occurred,
+            &count(Some("2026-09-10T08:20:00.100+00:00"))
+        ));
+        let mut own = next_round.clone();
+        own.created = Some("2026-09-10T08:15:03.412+00:00".into());
+        assert!(
+            !not_yet_counted(&own, occurred, &count(occurred)),
+            "the record's own interruption"
+        );
+        assert!(
+            !not_yet_counted(&next_round, None, &count(None)),
+            "no time to compare: answered as before"
+        );
     }
 
     #[test]

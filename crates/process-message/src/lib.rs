@@ -1,19 +1,26 @@
 //! process-message: for each queued webhook, find the pending interruption of that deployment
 //! and answer it by the rule in the message attributes, then report the records that failed so
 //! SQS redelivers them (and, past the redrive limit, moves them to the dead-letter queue).
+//!
+//! Read top-down: `record` (a queued message as a job) and `decision` (pure rules) are leaves;
+//! `outcome` names what answering did; `responder` answers one record through Octopus; `tally`
+//! counts what a batch did and `metrics` renders that as EMF; `handler` is the Lambda handler
+//! that runs a batch.
 
-mod batch;
 pub mod config;
 pub mod decision;
+mod handler;
 pub mod metrics;
+pub mod outcome;
 pub mod record;
 mod responder;
 pub mod tally;
 
-pub use batch::BatchError;
 pub use config::{Config, Options};
 pub use decision::{Decision, SkipReason, Verdict};
-pub use metrics::MetricsSink;
+pub use handler::{BatchError, Handler};
+pub use metrics::{Dimensions, MetricsSink};
+pub use outcome::{AnswerError, InterruptionOutcome, RecordFailure, RecordReport};
 pub use record::{Job, RecordError};
-pub use responder::{AnswerError, InterruptionOutcome, RecordReport, Responder};
+pub use responder::Responder;
 pub use tally::Tally;

@@ -6,17 +6,18 @@ use std::sync::Arc;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use messaging::config::Env;
 use octopus::HttpOctopus;
-use process_message::{Config, Responder};
+use process_message::{Config, Handler};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_lookup(&Env)?;
     let settings = config.octopus_settings().await?;
-    let responder = Arc::new(Responder::new(HttpOctopus::new(settings)?, config.options));
+    let handler =
+        Arc::new(Handler::new(HttpOctopus::new(settings)?, config.options).with_dimensions(config.dimensions));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
-        let responder = Arc::clone(&responder);
-        async move { responder.handle(event).await }
+        let handler = Arc::clone(&handler);
+        async move { handler.handle(event).await }
     }))
     .await
 }

@@ -4,7 +4,7 @@
 
 use aws_lambda_events::sqs::SqsMessage;
 use messaging::payload::{PayloadError, event_from_body};
-use messaging::{Rule, RuleError, WebhookEvent};
+use messaging::{ORIGIN, Origin, Rule, RuleError, WebhookEvent};
 
 /// What a record asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +12,8 @@ pub struct Job {
     pub message_id: String,
     pub rule: Rule,
     pub event: WebhookEvent,
+    /// A webhook's message, or the sweep's for an interruption no webhook brought.
+    pub origin: Origin,
 }
 
 /// Why a record cannot be processed. These never succeed on redelivery, so they end in the DLQ.
@@ -44,6 +46,7 @@ impl Job {
             message_id: message_id.to_owned(),
             rule,
             event: event_from_body(body)?,
+            origin: Origin::from_attribute(attribute(ORIGIN)),
         })
     }
 
@@ -88,6 +91,14 @@ mod tests {
         assert_eq!(job.rule.action, Action::Retry);
         assert_eq!(job.rule.maximum_retry.get(), 2);
         assert_eq!(job.ordering_key(), ("Spaces-1", "ServerTasks-3"));
+        assert_eq!(job.origin, Origin::Webhook);
+    }
+
+    #[test]
+    fn a_record_the_sweep_queued_says_so_in_its_origin_attribute() {
+        let attributes = [("Type", "Result"), ("Action", "Proceed"), ("Origin", "sweep")];
+        let job = Job::parse("m", &record(&attributes, Some(BODY))).unwrap();
+        assert_eq!(job.origin, Origin::Sweep);
     }
 
     #[test]

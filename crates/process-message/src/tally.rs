@@ -4,11 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::responder::{InterruptionOutcome, RecordReport};
+use crate::outcome::{InterruptionOutcome, RecordFailure, RecordReport};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
     pub records: usize,
+    /// Records the sweep queued (an interruption no webhook brought), answered or not.
+    pub swept_records: usize,
     /// Submitted answers by action (`Retry`, `Fail`, `Proceed`, ...).
     pub submitted: BTreeMap<&'static str, usize>,
     /// Fail answered because the retry budget was spent.
@@ -17,6 +19,8 @@ pub struct Tally {
     pub skipped: BTreeMap<&'static str, usize>,
     pub answered_elsewhere: usize,
     pub dry_run: usize,
+    /// Newer interruptions left to the record their own event brings.
+    pub left_to_own_record: usize,
     /// Records with no pending interruption of the rule's kind.
     pub nothing_pending: usize,
     /// Failed records by cause.
@@ -29,6 +33,18 @@ impl Tally {
         if report.outcomes.is_empty() {
             self.nothing_pending += 1;
         }
+        self.outcomes(report);
+    }
+
+    /// A failed record, counting what it did before it failed.
+    pub fn failed_after(&mut self, failure: &RecordFailure) {
+        self.failed(failure.error.cause());
+        if let Some(done) = &failure.done {
+            self.outcomes(done);
+        }
+    }
+
+    fn outcomes(&mut self, report: &RecordReport) {
         for (_, outcome) in &report.outcomes {
             match outcome {
                 InterruptionOutcome::Submitted => {
@@ -37,6 +53,7 @@ impl Tally {
                 }
                 InterruptionOutcome::AnsweredElsewhere => self.answered_elsewhere += 1,
                 InterruptionOutcome::Skipped(reason) => *self.skipped.entry(reason.as_str()).or_default() += 1,
+                InterruptionOutcome::LeftToItsOwnRecord => self.left_to_own_record += 1,
                 InterruptionOutcome::DryRun => self.dry_run += 1,
             }
         }
@@ -49,9 +66,11 @@ impl Tally {
 
     pub fn merge(&mut self, other: Tally) {
         self.records += other.records;
+        self.swept_records += other.swept_records;
         self.budget_spent += other.budget_spent;
         self.answered_elsewhere += other.answered_elsewhere;
         self.dry_run += other.dry_run;
+        self.left_to_own_record += other.left_to_own_record;
         self.nothing_pending += other.nothing_pending;
         for (target, source) in [
             (&mut self.submitted, other.submitted),
@@ -67,12 +86,14 @@ impl Tally {
     pub fn log(&self) {
         tracing::info!(
             records = self.records,
+            swept_records = self.swept_records,
             submitted = ?self.submitted,
             budget_spent = self.budget_spent,
             skipped = ?self.skipped,
             answered_elsewhere = self.answered_elsewhere,
             nothing_pending = self.nothing_pending,
             dry_run = self.dry_run,
+            left_to_own_record = self.left_to_own_record,
             failed = ?self.failed,
             "batch done"
         );
@@ -118,5 +139,29 @@ mod tests {
         assert_eq!(tally.skipped, BTreeMap::from([("action_not_offered", 1)]));
         assert_eq!(tally.nothing_pending, 1);
         assert_eq!(tally.failed, BTreeMap::from([("timeout", 1)]));
+    }
+
+    #[test]
+    fn a_failed_record_still_counts_the_answers_it_submitted_before_failing() {
+        let mut tally = Tally::default();
+        let failure = RecordFailure {
+            error: crate::outcome::AnswerError::Uncounted {
+                category: "GuidedFailureInterruptionRaised",
+                document: "ServerTasks-1".into(),
+            },
+            done: Some(report(
+                Action::Proceed,
+                false,
+                &[InterruptionOutcome::Submitted, InterruptionOutcome::LeftToItsOwnRecord],
+            )),
+        };
+
+        tally.failed_after(&failure);
+
+        assert_eq!(tally.records, 1);
+        assert_eq!(tally.failed, BTreeMap::from([("uncounted_event", 1)]));
+        assert_eq!(tally.submitted, BTreeMap::from([("Proceed", 1)]));
+        assert_eq!(tally.left_to_own_record, 1);
+        assert_eq!(tally.nothing_pending, 0);
     }
 }

@@ -3,10 +3,8 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
-use octopus_sim::Fault;
+use octopus_sim::{Fault, Method};
 use process_message::Options;
 
 #[tokio::test]
@@ -163,7 +161,7 @@ async fn does_not_take_responsibility_again_when_it_already_holds_it() {
     let w = world().await;
     let target = w.deployment();
     let raised = w.sim.raise_guided_failure(&target, &[]);
-    w.sim.inject(Fault::status(503).path_contains("/submit").times(4)); // every attempt of the first run
+    w.sim.inject(Fault::status(503).path_contains("/submit").times(3)); // every submit of the first run
     let failed = w.run(vec![w.record("m-1", &raised.event_id, RETRY_3)]).await;
     assert_eq!(failed, ["m-1"], "submit kept failing, so the record is handed back");
     assert_eq!(w.requests_to("PUT", "/responsible"), 1);
@@ -221,17 +219,11 @@ async fn a_submit_that_fails_because_someone_else_answered_counts_as_done() {
     let w = world().await;
     let target = w.deployment();
     let raised = w.sim.raise_manual_intervention(&target);
+    // The person answers after the responder's read, just before its submit arrives.
     w.sim
-        .inject(Fault::delay(Duration::from_millis(300)).path_contains("/submit")); // held until the person answered
-    let sim = w.sim.clone();
-    let id = raised.interruption_id.clone();
-    let person = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        sim.complete_elsewhere(&id, &[("Result", "Abort"), ("Notes", "a person decided")]);
-    });
+        .inject(Fault::answered_first(&[("Result", "Abort"), ("Notes", "a person decided")]).path_contains("/submit"));
 
     let failed = w.run(vec![w.record("m-1", &raised.event_id, PROCEED)]).await;
-    person.await.unwrap();
 
     assert!(failed.is_empty(), "someone else answering is success");
     let submits: Vec<u16> = w
@@ -271,20 +263,22 @@ async fn a_dry_run_decides_and_submits_nothing() {
 #[tokio::test]
 async fn a_guided_failure_takes_three_sequential_round_trips_with_the_reads_concurrent() {
     let w = world().await;
-    w.sim.set_latency(Duration::from_millis(40));
     let target = w.deployment();
     let raised = w.sim.raise_guided_failure(&target, &[]);
+    // The count and the listing are only answered once both have arrived: sent one after the
+    // other, the first would be refused (504) and the answer would not be submitted first time.
+    w.sim.inject(Fault::barrier(2).method(Method::GET));
 
     w.run(vec![w.record("m-1", &raised.event_id, RETRY_3)]).await;
 
     let requests = w.sim.requests();
-    assert_eq!(requests.len(), 4, "{requests:#?}");
-    let (events, listing) = (&requests[0], &requests[1]);
-    let reads_overlap = events.started < listing.finished && listing.started < events.finished;
-    assert!(
-        reads_overlap,
-        "the event count and the interruption listing run concurrently"
+    let trail: Vec<_> = requests.iter().map(|r| (r.method.as_str(), r.status)).collect();
+    assert_eq!(
+        trail,
+        [("GET", 200), ("GET", 200), ("PUT", 200), ("POST", 200)],
+        "{requests:#?}"
     );
+    let (events, listing) = (&requests[0], &requests[1]);
     assert!(requests[2].path.ends_with("/responsible") && requests[2].started >= events.finished.max(listing.finished));
     assert!(requests[3].path.ends_with("/submit") && requests[3].started >= requests[2].finished);
 }
@@ -329,4 +323,107 @@ async fn a_copy_of_an_older_record_counts_again_before_answering_the_next_rounds
         ["Retry", "Fail"],
         "the budget holds even for a copy of the first record"
     );
+}
+
+#[tokio::test]
+async fn a_submit_octopus_applied_but_whose_answer_was_lost_counts_as_ours_and_is_not_sent_again() {
+    let w = world().await;
+    let target = w.deployment();
+    let raised = w.sim.raise_manual_intervention(&target);
+    w.sim.inject(Fault::apply_then_drop().path_contains("/submit"));
+
+    let failed = w.run(vec![w.record("m-1", &raised.event_id, PROCEED)]).await;
+
+    assert!(failed.is_empty());
+    assert_eq!(
+        w.requests_to("POST", "/submit"),
+        1,
+        "a submit that may have applied is not resent"
+    );
+    assert_eq!(w.submitted(&raised.interruption_id, "Result").len(), 1);
+    assert_eq!(w.metric("Submitted", Some(("Action", "Proceed"))), 1);
+    assert_eq!(
+        w.metric("AnsweredElsewhere", None),
+        0,
+        "our own answer is not someone else's"
+    );
+}
+
+#[tokio::test]
+async fn a_submit_refused_before_octopus_applied_it_is_sent_again_after_a_read_shows_it_pending() {
+    let w = world().await;
+    let target = w.deployment();
+    let raised = w.sim.raise_manual_intervention(&target);
+    w.sim.inject(Fault::status(503).path_contains("/submit"));
+
+    let failed = w.run(vec![w.record("m-1", &raised.event_id, PROCEED)]).await;
+
+    assert!(failed.is_empty());
+    let trail: Vec<String> = w
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains(&raised.interruption_id))
+        .map(|r| format!("{} {}", r.method, r.status))
+        .collect();
+    assert_eq!(
+        trail,
+        ["PUT 200", "POST 503", "GET 200", "POST 200"],
+        "read before sending again"
+    );
+    assert_eq!(w.submitted(&raised.interruption_id, "Result").len(), 1);
+}
+
+#[tokio::test]
+async fn a_failing_sibling_interruption_does_not_drop_the_count_of_the_answer_already_submitted() {
+    let w = world().await;
+    let target = w.deployment();
+    let first = w.sim.raise_manual_intervention(&target);
+    let second = w.sim.raise_manual_intervention(&target);
+    w.sim.inject(
+        Fault::status(400)
+            .path_contains(format!("{}/submit", second.interruption_id))
+            .times(5),
+    );
+
+    let failed = w.run(vec![w.record("m-1", &first.event_id, PROCEED)]).await;
+
+    assert_eq!(failed, ["m-1"], "the record fails for the sibling");
+    assert_eq!(w.submitted(&first.interruption_id, "Result").len(), 1);
+    assert_eq!(w.metric("Submitted", Some(("Action", "Proceed"))), 1);
+    assert_eq!(w.metric("Failed", Some(("Cause", "rejected"))), 1);
+}
+
+#[tokio::test]
+async fn a_copy_of_an_older_record_leaves_a_next_round_failure_whose_event_is_not_counted_yet_to_its_own_record() {
+    let w = world().await;
+    let target = w.deployment();
+    w.sim.set_retry_outcome(&target, 1);
+    let first = w.sim.raise_guided_failure(&target, &[]);
+    w.sim.hold_events(true); // the next round's interruption exists before its event
+    w.run(vec![w.record("m-1", &first.event_id, RETRY_1)]).await;
+    let next_round = w.sim.interruption_ids().into_iter().last().unwrap();
+    assert_ne!(next_round, first.interruption_id);
+
+    let failed = w.run(vec![w.record("m-1-copy", &first.event_id, RETRY_1)]).await;
+
+    assert!(failed.is_empty());
+    assert!(
+        w.submitted(&next_round, "Guidance").is_empty(),
+        "not answered on a count that misses its own event"
+    );
+    assert_eq!(w.metric("LeftToOwnRecord", None), 1);
+
+    w.sim.release_events();
+    let own_event = latest_guided_failure_event(&w);
+    let failed = w.run(vec![w.record("m-2", &own_event, RETRY_1)]).await;
+
+    assert!(failed.is_empty());
+    let answers: Vec<_> = w
+        .sim
+        .submissions()
+        .into_iter()
+        .map(|s| s.values["Guidance"].clone().unwrap())
+        .collect();
+    assert_eq!(answers, ["Retry", "Fail"], "one retry, then the budget holds");
 }

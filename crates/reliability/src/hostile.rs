@@ -17,7 +17,7 @@ use harness::apigw::WebhookRequest;
 use lambda_http::http::HeaderName;
 use messaging::{DocumentId, OctopusId, SpaceId};
 use octopus::{Deadline, Interruption, OctopusApi, OctopusError};
-use process_message::{Job, Options, Responder};
+use process_message::{Handler, Job, Options};
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
 use serde_json::{Map, Value, json};
@@ -567,8 +567,11 @@ impl OctopusApi for QuietOctopus {
         document: &DocumentId,
         _: &str,
         _: Deadline,
-    ) -> Result<u64, OctopusError> {
-        Self::check(document).map(|_| 1)
+    ) -> Result<octopus::EventCount, OctopusError> {
+        Self::check(document).map(|_| octopus::EventCount {
+            total: 1,
+            newest_occurred: None,
+        })
     }
 
     async fn pending_interruptions(
@@ -618,7 +621,7 @@ pub struct BatchOutcome {
 /// Processes the records as one batch and checks: never a whole-batch error, and exactly the
 /// records that cannot be read (plus those of a deployment Octopus fails for) reported failed.
 pub async fn check_batch(records: &[HostileRecord]) -> Result<BatchOutcome, String> {
-    let responder = Responder::new(QuietOctopus, Options::default()).with_metrics(std::sync::Arc::new(|_: &str| {}));
+    let responder = Handler::new(QuietOctopus, Options::default()).with_metrics(std::sync::Arc::new(|_: &str| {}));
     let messages: Vec<SqsMessage> = records
         .iter()
         .enumerate()

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use process_message::MetricsSink;
 use serde_json::Value;
 
-/// Collects EMF lines; `sink()` is what `Responder::with_metrics` takes.
+/// Collects EMF lines; `sink()` is what `Handler::with_metrics` takes.
 #[derive(Debug, Clone, Default)]
 pub struct MetricLines(Arc<Mutex<Vec<String>>>);
 

@@ -1,9 +1,9 @@
 //! Publishers around accept-message's `MessagePublisher`: one that makes SQS unavailable for a
-//! window (through the real SDK path, to an address nothing listens on) and one that only
-//! records, for the hostile-input properties.
+//! window (through the real SDK path, to a loopback endpoint that closes every connection
+//! unanswered) and one that only records, for the hostile-input properties.
 
-use std::net::TcpListener;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,8 +12,8 @@ use aws_config::SdkConfig;
 use aws_sdk_sqs::config::retry::RetryConfig;
 
 /// The real [`SqsPublisher`], except that while a window is open every publish goes to an SQS
-/// endpoint that refuses connections, so accept-message sees the SDK error it would see when
-/// SQS is unavailable. Keeps a copy of every message that reached the queue. Clones share
+/// endpoint that closes every connection without answering, so accept-message sees the SDK
+/// error it would see when SQS is unavailable. Keeps a copy of every message that reached the queue. Clones share
 /// the window and the copies.
 #[derive(Debug, Clone)]
 pub struct GatedPublisher(Arc<Gate>);
@@ -22,15 +22,20 @@ pub struct GatedPublisher(Arc<Gate>);
 struct Gate {
     live: SqsPublisher,
     dead: SqsPublisher,
+    // Keeps the dead endpoint's port for as long as `dead` may be used.
+    _unavailable: UnavailableEndpoint,
     refuse_next: AtomicUsize,
     refused: AtomicUsize,
     published: Mutex<Vec<OutgoingMessage>>,
 }
 
 impl GatedPublisher {
+    /// Panics when no loopback port can be bound for the unavailable endpoint.
     pub fn new(aws: &SdkConfig, sqs: aws_sdk_sqs::Client, queue_url: &str) -> Self {
+        let unavailable = UnavailableEndpoint::bind()
+            .unwrap_or_else(|e| panic!("cannot bind a loopback port for the unavailable SQS endpoint: {e}"));
         let dead_config = aws_sdk_sqs::config::Builder::from(aws)
-            .endpoint_url(format!("http://{}", closed_loopback_address()))
+            .endpoint_url(format!("http://{}", unavailable.address()))
             .retry_config(
                 RetryConfig::standard()
                     .with_max_attempts(2)
@@ -41,6 +46,7 @@ impl GatedPublisher {
         Self(Arc::new(Gate {
             live: SqsPublisher::new(sqs, queue_url.to_owned()),
             dead: SqsPublisher::new(dead, queue_url.to_owned()),
+            _unavailable: unavailable,
             refuse_next: AtomicUsize::new(0),
             refused: AtomicUsize::new(0),
             published: Mutex::new(Vec::new()),
@@ -88,12 +94,45 @@ impl MessagePublisher for GatedPublisher {
     }
 }
 
-/// A loopback address that refuses connections: a port the OS handed out and was given back.
-fn closed_loopback_address() -> String {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.to_string())
-        .unwrap_or_else(|_| "127.0.0.1:9".to_owned())
+/// A loopback endpoint that accepts every connection and closes it at once, unanswered. It holds
+/// its port for as long as it lives, so no other process can start listening there meanwhile (a
+/// port bound and given back could be taken by anyone before the SDK connects to it).
+#[derive(Debug)]
+struct UnavailableEndpoint {
+    address: SocketAddr,
+    stop: Arc<AtomicBool>,
+}
+
+impl UnavailableEndpoint {
+    fn bind() -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let address = listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        std::thread::Builder::new()
+            .name("unavailable-sqs".to_owned())
+            .spawn(move || {
+                for connection in listener.incoming() {
+                    if stopped.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    drop(connection);
+                }
+            })?;
+        Ok(Self { address, stop })
+    }
+
+    fn address(&self) -> SocketAddr {
+        self.address
+    }
+}
+
+impl Drop for UnavailableEndpoint {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the accepting thread, which then sees `stop`, ends and gives the port back.
+        let _ = TcpStream::connect(self.address);
+    }
 }
 
 /// Records what would be queued and answers with a made-up message id. Clones share the record.
@@ -120,5 +159,43 @@ impl MessagePublisher for RecordingPublisher {
             .map_err(|_| PublishError("recording publisher poisoned".to_owned()))?;
         messages.push(message);
         Ok(format!("recorded-{}", messages.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+
+    use super::*;
+
+    #[test]
+    fn the_unavailable_endpoint_keeps_its_port_so_no_other_process_can_listen_there() {
+        let endpoint = UnavailableEndpoint::bind().unwrap();
+
+        let error = TcpListener::bind(endpoint.address()).unwrap_err();
+
+        assert_eq!(error.kind(), std::io::ErrorKind::AddrInUse);
+    }
+
+    #[test]
+    fn the_unavailable_endpoint_closes_a_connection_without_answering() {
+        let endpoint = UnavailableEndpoint::bind().unwrap();
+        let mut connection = TcpStream::connect(endpoint.address()).unwrap();
+        // Written before the endpoint closes, or refused once it has: either way, no answer.
+        let _ = connection.write_all(b"POST / HTTP/1.1\r\nHost: sqs\r\nContent-Length: 0\r\n\r\n");
+
+        // Only a bound on a broken endpoint that keeps the connection open: the test then fails.
+        connection.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+
+        let mut answer = Vec::new();
+        let read = connection.read_to_end(&mut answer);
+
+        match read {
+            Ok(_) => assert!(answer.is_empty(), "answered {answer:?}"),
+            Err(e) => assert!(
+                !matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut),
+                "the connection was kept open"
+            ),
+        }
     }
 }

@@ -10,7 +10,7 @@ use aws_lambda_events::sqs::SqsMessage;
 use messaging::Rule;
 use octopus::{Backoff, Deadline, HttpOctopus, Settings};
 use octopus_sim::Simulator;
-use process_message::{Options, Responder};
+use process_message::{Handler, Options};
 
 use crate::Error;
 use crate::metrics::{MetricLines, MetricTotals};
@@ -78,7 +78,7 @@ async fn race(config: &RaceConfig, sim: &Simulator) -> Result<Report, Error> {
     sim.set_latency(config.latency);
     let metrics = MetricLines::default();
     let invocation = || -> Result<_, Error> {
-        Ok(Responder::new(HttpOctopus::new(settings(sim)?)?, Options::default()).with_metrics(metrics.sink()))
+        Ok(Handler::new(HttpOctopus::new(settings(sim)?)?, Options::default()).with_metrics(metrics.sink()))
     };
     let (first, second) = (invocation()?, invocation()?);
     let mut deployments: Vec<Deployment> = scripts(config.deployments, config.seed, false)

@@ -17,7 +17,7 @@ use harness::{Moto, sqs};
 use lambda_http::http::HeaderName;
 use octopus::{Backoff, Deadline, HttpOctopus, Settings};
 use octopus_sim::{Fault, Method, Simulator, Target};
-use process_message::{Options, Responder};
+use process_message::{Handler, Options};
 
 use crate::Error;
 use crate::esm::{Esm, EsmLog, Receipt, drain, message_text};
@@ -361,7 +361,7 @@ struct Runner<'a> {
     sim: Simulator,
     acceptor: Acceptor<GatedPublisher>,
     publisher: GatedPublisher,
-    responder: Responder<HttpOctopus>,
+    responder: Handler<HttpOctopus>,
     metrics: MetricLines,
 }
 
@@ -388,7 +388,7 @@ impl<'a> Runner<'a> {
             max_attempts: 4,
         };
         let metrics = MetricLines::default();
-        let responder = Responder::new(HttpOctopus::new(settings)?, Options::default()).with_metrics(metrics.sink());
+        let responder = Handler::new(HttpOctopus::new(settings)?, Options::default()).with_metrics(metrics.sink());
         Ok(Self {
             esm: Esm {
                 queue_url,

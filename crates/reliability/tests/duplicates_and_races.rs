@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use octopus::{Deadline, HttpOctopus};
 use octopus_sim::{Fault, Simulator};
-use process_message::{Options, Responder};
+use process_message::{Handler, Options};
 use reliability::races::{RaceConfig, concurrent_invocations, record, settings};
 use reliability::{Config, run};
 
-fn responder(sim: &Simulator) -> Responder<HttpOctopus> {
-    Responder::new(HttpOctopus::new(settings(sim).unwrap()).unwrap(), Options::default())
+fn responder(sim: &Simulator) -> Handler<HttpOctopus> {
+    Handler::new(HttpOctopus::new(settings(sim).unwrap()).unwrap(), Options::default())
         .with_metrics(std::sync::Arc::new(|_: &str| {}))
 }
 

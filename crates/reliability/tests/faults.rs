@@ -18,8 +18,10 @@ async fn after_octopus_and_sqs_faults_everything_is_answered_once_and_only_poiso
         faults.octopus_5xx > 0 && faults.octopus_429 > 0 && faults.timeouts > 0,
         "{faults:?}"
     );
-    // Each call the client gave up on is logged once: retried, or as the record's failure.
+    // Each call the client gave up on is logged once: retried, a submit read back before
+    // anything else (it may have been applied), or as the record's failure.
     let mut failures = logs.lines_with_message("octopus call failed; retrying");
+    failures.extend(logs.lines_with_message("submit failed; reading the interruption to see whether it was applied"));
     failures.extend(logs.lines_with_message("record failed"));
     let timed_out = failures
         .iter()

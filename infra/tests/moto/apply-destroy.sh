@@ -43,7 +43,7 @@ PY
 
 mkdir "$work/module"
 cp "$infra"/*.tf "$here"/moto.tf "$here"/moto_override.tf "$work/module/"
-cp -r "$infra/envs" "$work/module/envs"
+cp -r "$infra/envs" "$infra/modules" "$work/module/"
 
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing
 export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true

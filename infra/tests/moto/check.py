@@ -43,10 +43,14 @@ dlq_attrs = sqs.get_queue_attributes(QueueUrl=out["dlq_url"], AttributeNames=["A
 redrive = json.loads(attrs.get("RedrivePolicy", "{}"))
 check(attrs.get("FifoQueue") == "true" and dlq_attrs.get("FifoQueue") == "true", "both queues are FIFO")
 check(
-    redrive.get("deadLetterTargetArn") == dlq_attrs["QueueArn"] and int(redrive.get("maxReceiveCount", 0)) == 3,
-    "the work queue redrives to the DLQ after 3 receives (envs/dev.tfvars)",
+    redrive.get("deadLetterTargetArn") == dlq_attrs["QueueArn"] and int(redrive.get("maxReceiveCount", 0)) == 10,
+    "the work queue redrives to the DLQ after 10 receives (envs/dev.tfvars: no outage ride-out, 10 for hand-backs)",
 )
 check(int(attrs["VisibilityTimeout"]) >= 6 * 60, "visibility timeout is at least 6x process-message's 60 s")
+check(
+    out["queue_arn"] == attrs["QueueArn"] and out["dead_letter_queue_arn"] == dlq_attrs["QueueArn"],
+    "queue_arn and dead_letter_queue_arn (make redrive) are the two queues' ARNs",
+)
 check(bool(attrs.get("KmsMasterKeyId")) and bool(dlq_attrs.get("KmsMasterKeyId")), "both queues are KMS-encrypted")
 
 lam = client("lambda")
@@ -55,6 +59,10 @@ for name, alias_arn in [("accept_message", out["accept_message_alias_arn"]), ("p
     check(
         fn["Runtime"] == "provided.al2023" and fn["Handler"] == "bootstrap" and fn["Architectures"] == ["arm64"],
         f"{name} is provided.al2023 / bootstrap / arm64",
+    )
+    check(
+        fn.get("Environment", {}).get("Variables", {}).get("ENVIRONMENT") == "dev",
+        f"{name} has ENVIRONMENT=dev (the Environment dimension of its metrics)",
     )
     alias = lam.get_alias(FunctionName=fn["FunctionName"], Name="live")
     check(alias["AliasArn"] == alias_arn and alias["FunctionVersion"] != "$LATEST", f"{name} has a live alias on a published version")

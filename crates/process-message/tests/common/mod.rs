@@ -2,19 +2,22 @@
 
 #![allow(dead_code)]
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsMessage};
 use octopus::{Backoff, Deadline, HttpOctopus, Settings};
 use octopus_sim::{Simulator, Target};
-use process_message::{Options, Responder};
+use process_message::{Handler, Options};
 
 pub const HEADER: &str = "X-Octopus-Webhook-Token";
 pub const TOKEN: &str = "test-webhook-token";
 
 pub struct World {
     pub sim: Simulator,
-    pub responder: Responder<HttpOctopus>,
+    pub responder: Handler<HttpOctopus>,
+    /// The EMF lines the handler wrote, one per entry.
+    pub metric_lines: Arc<Mutex<Vec<String>>>,
 }
 
 pub fn settings(sim: &Simulator, api_key: &str) -> Settings {
@@ -31,9 +34,13 @@ pub fn settings(sim: &Simulator, api_key: &str) -> Settings {
 pub async fn world_with(options: Options) -> World {
     let sim = Simulator::start().await.unwrap();
     let octopus = HttpOctopus::new(settings(&sim, sim.api_key())).unwrap();
+    let metric_lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&metric_lines);
     World {
-        responder: Responder::new(octopus, options),
+        responder: Handler::new(octopus, options)
+            .with_metrics(Arc::new(move |line: &str| sink.lock().unwrap().push(line.to_owned()))),
         sim,
+        metric_lines,
     }
 }
 
@@ -74,6 +81,19 @@ impl World {
                 (value, notes)
             })
             .collect()
+    }
+
+    /// The sum of `metric` over the EMF lines written so far, where `dimension` (name, value)
+    /// matches when given.
+    pub fn metric(&self, metric: &str, dimension: Option<(&str, &str)>) -> u64 {
+        self.metric_lines
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+            .filter(|line| dimension.is_none_or(|(name, value)| line[name] == value))
+            .filter_map(|line| line[metric].as_u64())
+            .sum()
     }
 
     pub fn requests_to(&self, method: &str, path_fragment: &str) -> usize {

@@ -1,15 +1,19 @@
-//! A batch as the SQS event source mapping delivers it: records of different deployments are
-//! answered concurrently (bounded), records of one deployment in order, and every record that
-//! did not succeed is reported by its message id, so SQS redelivers it and, past the redrive
-//! limit, moves it to the dead-letter queue. Nothing is dropped silently.
+//! The Lambda handler: a batch as the SQS event source mapping delivers it. Records of
+//! different deployments are answered concurrently (bounded), records of one deployment in
+//! order, and every record that did not succeed is reported by its message id, so SQS
+//! redelivers it and, past the redrive limit, moves it to the dead-letter queue. Nothing is
+//! dropped silently. Each batch ends with one `batch done` line and its EMF metrics.
 
 use std::collections::HashMap;
 
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsMessage};
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::StreamExt;
+use lambda_runtime::LambdaEvent;
 use octopus::{Deadline, OctopusApi};
 use tracing::Instrument;
 
+use crate::config::Options;
+use crate::metrics::{Dimensions, MetricsSink, emf_lines, stdout_sink};
 use crate::record::Job;
 use crate::responder::Responder;
 use crate::tally::Tally;
@@ -22,7 +26,64 @@ pub enum BatchError {
     MissingMessageId { index: usize },
 }
 
-impl<O: OctopusApi> Responder<O> {
+/// process-message: the responder it was lent at cold start, and where its metrics go.
+pub struct Handler<O> {
+    responder: Responder<O>,
+    metrics: MetricsSink,
+    dimensions: Dimensions,
+}
+
+impl<O: std::fmt::Debug> std::fmt::Debug for Handler<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handler")
+            .field("responder", &self.responder)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<O: OctopusApi> Handler<O> {
+    /// A handler writing its metrics to stdout in Embedded Metric Format.
+    pub fn new(octopus: O, options: Options) -> Self {
+        Self {
+            responder: Responder::new(octopus, options),
+            metrics: stdout_sink(),
+            dimensions: Dimensions::local("process-message"),
+        }
+    }
+
+    /// The environment and function name every metric line carries.
+    pub fn with_dimensions(mut self, dimensions: Dimensions) -> Self {
+        self.dimensions = dimensions;
+        self
+    }
+
+    /// Sends the EMF lines elsewhere (a buffer in tests, nowhere in the demo).
+    pub fn with_metrics(mut self, sink: MetricsSink) -> Self {
+        self.metrics = sink;
+        self
+    }
+
+    /// The record-level responder (for callers that answer one job at a time).
+    pub fn responder(&self) -> &Responder<O> {
+        &self.responder
+    }
+
+    fn options(&self) -> &Options {
+        &self.responder.options
+    }
+
+    /// The Lambda handler: every record is answered or reported failed within the invocation.
+    pub async fn handle(&self, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, BatchError> {
+        let deadline = Deadline::of_invocation(event.context.deadline, self.options().safety_margin);
+        tracing::debug!(
+            records = event.payload.records.len(),
+            deadline_ms = event.context.deadline,
+            budget_ms = deadline.remaining().as_millis() as u64,
+            "batch received"
+        );
+        self.process_batch(event.payload.records, deadline).await
+    }
+
     /// Processes the records and returns the ids of those that failed.
     pub async fn process_batch(
         &self,
@@ -58,7 +119,7 @@ impl<O: OctopusApi> Responder<O> {
         failed.iter().for_each(|_| tally.failed("bad_record"));
         let per_group: Vec<(Vec<String>, Tally)> = futures::stream::iter(groups)
             .map(|jobs| self.process_group(jobs, deadline))
-            .buffer_unordered(self.options.max_concurrency)
+            .buffer_unordered(self.options().max_concurrency)
             .collect()
             .await;
         for (group_failed, group_tally) in per_group {
@@ -66,10 +127,7 @@ impl<O: OctopusApi> Responder<O> {
             tally.merge(group_tally);
         }
         tally.log();
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
-        for line in crate::metrics::emf_lines(&tally, now_ms) {
+        for line in emf_lines(&tally, &self.dimensions, telemetry::now_ms()) {
             (self.metrics)(&line);
         }
         let mut response = SqsBatchResponse::default();
@@ -99,17 +157,21 @@ impl<O: OctopusApi> Responder<O> {
                 failed.push(job.message_id);
                 continue;
             }
-            let span = tracing::info_span!("record", message_id = %job.message_id, event_id = %job.event.id);
-            match self.answer(&job, deadline).instrument(span).await {
+            if job.origin == messaging::Origin::Sweep {
+                tally.swept_records += 1;
+            }
+            let span = tracing::info_span!("record", message_id = %job.message_id, origin = %job.origin, event_id = %job.event.id);
+            match self.responder.answer(&job, deadline).instrument(span).await {
                 Ok(report) => tally.answered(&report),
-                Err(error) => {
+                Err(failure) => {
+                    let error = &failure.error;
                     tracing::error!(
                         message_id = %job.message_id, event_id = %job.event.id, space_id = %job.event.space_id,
                         document_id = %job.event.document_id, error = %error, cause = error.cause(),
                         retryable = error.is_retryable(), outcome = "failed", "record failed"
                     );
                     held_back = error.is_retryable();
-                    tally.failed(error.cause());
+                    tally.failed_after(&failure);
                     failed.push(job.message_id);
                 }
             }
