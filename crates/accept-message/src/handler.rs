@@ -9,8 +9,8 @@ use messaging::payload::shorten;
 use messaging::{EVENT_ID, Rule, SubscriptionPayload, WebhookEvent};
 
 use crate::auth::WebhookAuth;
-use crate::publisher::{MessagePublisher, OutgoingMessage};
 use crate::response;
+use queue::{MessagePublisher, OutgoingMessage};
 
 /// Largest body accepted, and largest message queued (body plus attributes): SQS's classic
 /// message size limit, so a queued message always fits.

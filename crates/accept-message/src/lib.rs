@@ -6,10 +6,9 @@
 pub mod auth;
 pub mod config;
 pub mod handler;
-pub mod publisher;
 mod response;
 
 pub use auth::{AuthFailure, WebhookAuth};
 pub use config::{Config, MIN_TOKEN_CHARS, TokenConfig, TokenError};
 pub use handler::{Acceptor, MAX_BODY_BYTES};
-pub use publisher::{InMemoryPublisher, MessagePublisher, OutgoingMessage, PublishError, SqsPublisher};
+pub use queue::{InMemoryPublisher, MessagePublisher, OutgoingMessage, PublishError, SqsPublisher};

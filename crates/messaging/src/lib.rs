@@ -5,11 +5,13 @@
 pub mod attributes;
 pub mod config;
 pub mod ids;
+pub mod outgoing;
 pub mod payload;
 pub mod rule;
 pub mod swept;
 
 pub use attributes::{ACTION, EVENT_ID, MAXIMUM_RETRY, ORIGIN, Origin, TYPE};
 pub use ids::{DocumentId, OctopusId, SpaceId};
+pub use outgoing::OutgoingMessage;
 pub use payload::{PayloadError, SubscriptionPayload, WebhookEvent};
 pub use rule::{Action, InterruptionKind, MaximumRetry, Rule, RuleError};

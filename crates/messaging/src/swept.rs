@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::attributes::{EVENT_ID, ORIGIN, Origin};
 use crate::ids::{DocumentId, OctopusId, SpaceId};
+use crate::outgoing::OutgoingMessage;
 use crate::rule::Rule;
 
 /// The prefix of a swept interruption's event id.
@@ -23,15 +24,6 @@ pub struct SweptInterruption {
     pub related_document_ids: Vec<String>,
     /// The interruption's `Created`: the body's `Occurred`.
     pub created: String,
-}
-
-/// A message ready for the queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SweptMessage {
-    pub body: String,
-    pub attributes: Vec<(&'static str, String)>,
-    pub group_id: String,
-    pub deduplication_id: String,
 }
 
 /// Why an interruption cannot be queued (its ids do not name a task to answer).
@@ -52,7 +44,7 @@ impl SweptInterruption {
     }
 
     /// The message for `rule`, its event in the category of the rule's kind.
-    pub fn message(&self, rule: &Rule) -> Result<SweptMessage, SweptError> {
+    pub fn message(&self, rule: &Rule) -> Result<OutgoingMessage, SweptError> {
         let document = DocumentId::select(&self.related_document_ids)
             .ok_or_else(|| SweptError::NoDocument(self.interruption_id.to_string()))?;
         let event_id = self.event_id()?;
@@ -77,7 +69,7 @@ impl SweptInterruption {
         let mut attributes = rule.attributes().to_vec();
         attributes.push((EVENT_ID, event_id.to_string()));
         attributes.push((ORIGIN, Origin::Sweep.as_str().to_owned()));
-        Ok(SweptMessage {
+        Ok(OutgoingMessage {
             body: body.to_string(),
             attributes,
             group_id: document.to_string(),

@@ -1,33 +1,12 @@
-//! Where accepted webhooks go: a one-method `MessagePublisher`, its SQS adapter, and an
-//! in-memory one for tests and local runs that need no queue.
+//! Where queued work goes: a one-method `MessagePublisher`, its SQS adapter, and an in-memory
+//! one for tests and local runs that need no queue. accept-message publishes webhooks with it;
+//! the sweep publishes the interruptions no webhook brought, to the same queue, the same way.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_sdk_sqs::types::MessageAttributeValue;
-
-/// One message for the queue: the (redacted) payload, String attributes, and the FIFO keys.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutgoingMessage {
-    pub body: String,
-    pub attributes: Vec<(&'static str, String)>,
-    /// Orders messages of one deployment on a FIFO queue (the task or deployment id).
-    pub group_id: String,
-    /// De-duplicates re-sent webhooks on a FIFO queue (the Octopus event id).
-    pub deduplication_id: String,
-}
-
-impl OutgoingMessage {
-    /// The size SQS counts against its limit: the body plus each attribute's name, type and value.
-    pub fn size(&self) -> usize {
-        self.body.len()
-            + self
-                .attributes
-                .iter()
-                .map(|(name, value)| name.len() + "String".len() + value.len())
-                .sum::<usize>()
-    }
-}
+pub use messaging::OutgoingMessage;
 
 /// Why a message could not be queued. The detail is logged, never sent back to the caller.
 #[derive(Debug, thiserror::Error)]
@@ -143,13 +122,5 @@ mod tests {
 
         assert_eq!((first.as_str(), second.as_str()), ("in-memory-1", "in-memory-2"));
         assert_eq!(publisher.messages(), vec![message("one"), message("two")]);
-    }
-
-    #[test]
-    fn the_size_counts_the_body_and_each_attribute_name_type_and_value() {
-        assert_eq!(
-            message("body").size(),
-            4 + "Type".len() + "String".len() + "Guidance".len()
-        );
     }
 }

@@ -1,0 +1,312 @@
+//! One sweep: read every space's subscriptions and pending interruptions, plan, then queue.
+//! Everything is read before anything is queued, so a sweep that cannot read Octopus queues
+//! nothing and fails with a line that says what to fix; the schedule's retry and the alarm on
+//! failed sweeps catch it. A space costs its subscriptions (one request per page) and, when a
+//! subscription there points at the responder, one request per page of pending interruptions:
+//! never a request per interruption.
+
+use futures::StreamExt;
+use lambda_runtime::LambdaEvent;
+use messaging::SpaceId;
+use messaging::swept::SweptInterruption;
+use octopus::{Deadline, HttpOctopus, Interruption, OctopusError};
+use queue::{MessagePublisher, PublishError};
+use telemetry::{Dimensions, MetricsSink, stdout_sink};
+use time::OffsetDateTime;
+
+use crate::config::SweepSettings;
+use crate::plan::{NotQueued, Planned, plan};
+use crate::subscriptions::{Classified, RuleSubscription, classify};
+use crate::summary::{Queued, Summary, UnusableSubscription};
+
+/// Spaces read at once.
+const SPACES_AT_ONCE: usize = 4;
+/// Time kept back from the invocation's deadline to report.
+const SAFETY_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Why a sweep failed. Nothing is queued when Octopus could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("{hint} ({error})")]
+    Octopus { error: OctopusError, hint: String },
+    #[error("could not queue {interruption_id}: {error}; the next sweep tries again")]
+    Queue {
+        interruption_id: String,
+        error: PublishError,
+    },
+}
+
+impl SweepError {
+    fn octopus(error: OctopusError, what: &str) -> Self {
+        let hint = match error.status() {
+            Some(401) => "Octopus refused the API key: set OCTOPUS_API_KEY (or the SSM parameter named by \
+                          OCTOPUS_API_KEY_PARAMETER) to a valid key of the responder's user"
+                .to_owned(),
+            Some(403) => format!(
+                "the responder's Octopus user may not read {what}: grant it SubscriptionView and InterruptionView \
+                 in the spaces it answers (or set SWEEP_SPACES to those it may read)"
+            ),
+            _ if error.cause() == "redirected" => {
+                "Octopus redirected the sweep: set OCTOPUS_SERVER_URL to the address Octopus is served at".to_owned()
+            }
+            _ => format!("could not read {what} from Octopus; nothing was queued, the next sweep tries again"),
+        };
+        Self::Octopus { error, hint }
+    }
+
+    /// A short, stable name for logs.
+    pub fn cause(&self) -> &'static str {
+        match self {
+            Self::Octopus { error, .. } => error.cause(),
+            Self::Queue { .. } => "queue",
+        }
+    }
+}
+
+impl From<SweepError> for lambda_runtime::Diagnostic {
+    fn from(error: SweepError) -> Self {
+        Self {
+            error_type: format!("SweepError::{}", error.cause()),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// What one space holds for the sweep.
+struct SpaceReading {
+    space: SpaceId,
+    /// Subscriptions of the space, ours or not.
+    seen: usize,
+    usable: Vec<RuleSubscription>,
+    unusable: Vec<UnusableSubscription>,
+    /// Pending interruptions; not read when no subscription there points at the responder.
+    pending: Vec<Interruption>,
+}
+
+/// The sweep with the clients it was lent at cold start.
+pub struct Sweeper<P> {
+    octopus: HttpOctopus,
+    publisher: P,
+    settings: SweepSettings,
+    metrics: MetricsSink,
+    dimensions: Dimensions,
+}
+
+impl<P> std::fmt::Debug for Sweeper<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sweeper")
+            .field("octopus", &self.octopus)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: MessagePublisher> Sweeper<P> {
+    pub fn new(octopus: HttpOctopus, publisher: P, settings: SweepSettings) -> Self {
+        Self {
+            octopus,
+            publisher,
+            settings,
+            metrics: stdout_sink(),
+            dimensions: Dimensions::local("sweep-interruptions"),
+        }
+    }
+
+    /// Sends the EMF lines elsewhere (a buffer in tests, nowhere in the demo).
+    pub fn with_metrics(mut self, sink: MetricsSink) -> Self {
+        self.metrics = sink;
+        self
+    }
+
+    /// The environment and function name every metric line carries.
+    pub fn with_dimensions(mut self, dimensions: Dimensions) -> Self {
+        self.dimensions = dimensions;
+        self
+    }
+
+    /// The Lambda handler: the input is ignored; the answer is the summary.
+    pub async fn handle(&self, event: LambdaEvent<serde_json::Value>) -> Result<Summary, SweepError> {
+        let deadline = Deadline::of_invocation(event.context.deadline, SAFETY_MARGIN);
+        self.sweep(OffsetDateTime::now_utc(), deadline).await
+    }
+
+    /// One sweep at `now`.
+    pub async fn sweep(&self, now: OffsetDateTime, deadline: Deadline) -> Result<Summary, SweepError> {
+        let result = self.sweep_inner(now, deadline).await;
+        match &result {
+            Ok(summary) => {
+                summary.log();
+                for line in summary.emf_lines(&self.dimensions, telemetry::now_ms()) {
+                    (self.metrics)(&line);
+                }
+            }
+            Err(error) => {
+                tracing::error!(error = %error, cause = error.cause(), outcome = "failed", "sweep failed");
+                let failed = self.dimensions.line(telemetry::now_ms(), None, &[("SweepsFailed", 1)]);
+                (self.metrics)(&failed);
+            }
+        }
+        result
+    }
+
+    async fn sweep_inner(&self, now: OffsetDateTime, deadline: Deadline) -> Result<Summary, SweepError> {
+        let spaces = match &self.settings.spaces {
+            Some(spaces) => spaces.clone(),
+            None => self
+                .octopus
+                .spaces(deadline)
+                .await
+                .map_err(|e| SweepError::octopus(e, "the spaces"))?
+                .iter()
+                .filter_map(|s| SpaceId::parse(&s.id))
+                .collect(),
+        };
+        let mut summary = Summary {
+            dry_run: self.settings.dry_run,
+            spaces: spaces.len(),
+            ..Summary::default()
+        };
+        let readings: Vec<Result<SpaceReading, SweepError>> = futures::stream::iter(spaces)
+            .map(|space| self.read_space(space, deadline))
+            .buffered(SPACES_AT_ONCE)
+            .collect()
+            .await;
+        let mut planned = Vec::new();
+        let readings = readings.into_iter().collect::<Result<Vec<_>, _>>()?;
+        for reading in &readings {
+            summary.subscriptions_seen += reading.seen;
+            summary.subscriptions_usable += reading.usable.len();
+            for found in &reading.unusable {
+                *summary.subscriptions_unusable.entry(found.reason).or_default() += 1;
+                summary.unusable.push(found.clone());
+            }
+            summary.pending_seen += reading.pending.len();
+            for interruption in &reading.pending {
+                let verdict = plan(interruption, &reading.usable, now, self.settings.window);
+                planned.push((&reading.space, interruption, verdict));
+            }
+        }
+        for (space, interruption, verdict) in planned {
+            match verdict {
+                Planned::Skip(reason) => self.note_skip(space, interruption, reason, &mut summary),
+                Planned::Queue { rule, subscriptions } => {
+                    self.queue(space, interruption, rule, subscriptions, &mut summary)
+                        .await?;
+                }
+            }
+        }
+        Ok(summary)
+    }
+
+    async fn read_space(&self, space: SpaceId, deadline: Deadline) -> Result<SpaceReading, SweepError> {
+        let subscriptions = self
+            .octopus
+            .subscriptions(&space, deadline)
+            .await
+            .map_err(|e| SweepError::octopus(e, &format!("the subscriptions of {space}")))?;
+        let mut usable = Vec::new();
+        let mut unusable = Vec::new();
+        for subscription in &subscriptions {
+            let report = |reason: &'static str, detail: String| UnusableSubscription {
+                space_id: space.to_string(),
+                subscription_id: subscription.id.clone(),
+                name: subscription.name.clone(),
+                reason,
+                detail,
+            };
+            match classify(subscription, &self.settings.webhook_urls) {
+                Classified::Elsewhere => {}
+                Classified::Disabled => unusable.push(report("disabled", "it is disabled".to_owned())),
+                Classified::Unusable(why) => {
+                    tracing::warn!(space_id = %space, subscription_id = %subscription.id, subscription = %subscription.name,
+                        reason = why.reason(), detail = %why, "subscription not used by the sweep");
+                    unusable.push(report(why.reason(), why.to_string()));
+                }
+                Classified::Usable(found) => usable.push(*found),
+            }
+        }
+        let pending = if usable.is_empty() {
+            Vec::new()
+        } else {
+            self.octopus
+                .pending_in_space(&space, deadline)
+                .await
+                .map_err(|e| SweepError::octopus(e, &format!("the pending interruptions of {space}")))?
+        };
+        Ok(SpaceReading {
+            space,
+            seen: subscriptions.len(),
+            usable,
+            unusable,
+            pending,
+        })
+    }
+
+    fn note_skip(&self, space: &SpaceId, interruption: &Interruption, reason: NotQueued, summary: &mut Summary) {
+        *summary.not_enqueued.entry(reason.as_str()).or_default() += 1;
+        match reason {
+            NotQueued::Conflict => {
+                tracing::warn!(space_id = %space, interruption_id = %interruption.id, outcome = reason.as_str(),
+                    "subscriptions with different rules would have sent this interruption: left to a person");
+                summary.conflicts.push(interruption.id.clone());
+            }
+            NotQueued::NoRule => {}
+            _ => tracing::info!(space_id = %space, interruption_id = %interruption.id, outcome = reason.as_str(),
+                "pending interruption not queued"),
+        }
+    }
+
+    async fn queue(
+        &self,
+        space: &SpaceId,
+        interruption: &Interruption,
+        rule: messaging::Rule,
+        subscriptions: Vec<String>,
+        summary: &mut Summary,
+    ) -> Result<(), SweepError> {
+        let Some(message) = swept(space, interruption).and_then(|s| s.message(&rule).ok()) else {
+            *summary.not_enqueued.entry("no_document").or_default() += 1;
+            tracing::warn!(space_id = %space, interruption_id = %interruption.id, outcome = "no_document",
+                "pending interruption relates to no task; not queued");
+            return Ok(());
+        };
+        if !self.settings.dry_run {
+            self.publisher
+                .publish(message)
+                .await
+                .map_err(|error| SweepError::Queue {
+                    interruption_id: interruption.id.clone(),
+                    error,
+                })?;
+        }
+        tracing::info!(space_id = %space, interruption_id = %interruption.id, rule = %rule,
+            subscriptions = ?subscriptions, dry_run = self.settings.dry_run,
+            outcome = if self.settings.dry_run { "would_enqueue" } else { "enqueued" },
+            "no webhook answered this interruption: queued for process-message");
+        summary.enqueued.push(Queued {
+            space_id: space.to_string(),
+            interruption_id: interruption.id.clone(),
+            rule: rule.to_string(),
+            subscriptions,
+        });
+        Ok(())
+    }
+}
+
+/// What the queue message needs of an interruption: its task first among the related ids.
+fn swept(space: &SpaceId, interruption: &Interruption) -> Option<SweptInterruption> {
+    let mut related: Vec<String> = interruption.task_id.iter().cloned().collect();
+    related.extend(
+        interruption
+            .related_document_ids
+            .iter()
+            .filter(|d| Some(*d) != interruption.task_id.as_ref())
+            .cloned(),
+    );
+    Some(SweptInterruption {
+        interruption_id: messaging::OctopusId::parse(&interruption.id)?,
+        space_id: space.clone(),
+        related_document_ids: related,
+        created: interruption.created.clone()?,
+    })
+}
