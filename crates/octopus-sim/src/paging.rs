@@ -8,6 +8,36 @@ use crate::params::Params;
 /// What `Page.All` asks for, as real servers write it.
 const ALL: usize = 2_147_483_647;
 
+/// The `ids` and `partialName` (case-insensitive) filters of a collection of named things,
+/// echoed in the page's links.
+#[derive(Debug)]
+pub(crate) struct ByName {
+    ids: Vec<String>,
+    needle: Option<String>,
+}
+
+impl ByName {
+    pub(crate) fn read(params: &Params, page: &mut Page) -> Self {
+        let ids = params.list("ids");
+        let partial = params.single("partialName");
+        if !ids.is_empty() {
+            page.filter("ids", ids.join(","));
+        }
+        if let Some(p) = &partial {
+            page.filter("partialName", p.clone());
+        }
+        Self {
+            ids,
+            needle: partial.map(|p| p.to_lowercase()),
+        }
+    }
+
+    pub(crate) fn matches(&self, id: &str, name: &str) -> bool {
+        (self.ids.is_empty() || self.ids.iter().any(|i| i == id))
+            && self.needle.as_deref().is_none_or(|n| name.to_lowercase().contains(n))
+    }
+}
+
 /// A request for one page, plus the filters to echo in the links.
 #[derive(Debug)]
 pub(crate) struct Page {

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::json::SPACES_TEMPLATE;
-use crate::paging::Page;
+use crate::paging::{ByName, Page};
 use crate::params::Params;
 use crate::state::{self, DEFAULT_SPACE, Shared, Space};
 
@@ -57,20 +57,11 @@ pub(crate) async fn list(
 ) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(query.as_deref())?;
     let mut page = Page::from_params(&params)?;
-    let ids = params.list("ids");
-    let partial = params.single("partialName");
-    if !ids.is_empty() {
-        page.filter("ids", ids.join(","));
-    }
-    if let Some(p) = &partial {
-        page.filter("partialName", p.clone());
-    }
-    let needle = partial.map(|p| p.to_lowercase());
+    let by_name = ByName::read(&params, &mut page);
     let s = shared.lock();
     let matching: Vec<(&String, &Space)> = sorted(&s)
         .into_iter()
-        .filter(|(id, _)| ids.is_empty() || ids.contains(id))
-        .filter(|(_, sp)| needle.as_deref().is_none_or(|n| sp.name.to_lowercase().contains(n)))
+        .filter(|(id, sp)| by_name.matches(id, &sp.name))
         .collect();
     let items = page.window(&matching).iter().map(|(id, sp)| resource(id, sp)).collect();
     Ok(Json(page.collection(

@@ -10,7 +10,7 @@ use crate::auth::Caller;
 use crate::clock::format_iso;
 use crate::error::ApiError;
 use crate::json::subscriptions_template;
-use crate::paging::Page;
+use crate::paging::{ByName, Page};
 use crate::params::Params;
 use crate::state::{self, Shared, Subscription};
 use crate::types::{Permission, SubscriptionSpec};
@@ -110,26 +110,13 @@ pub(crate) async fn list(
 ) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(query.as_deref())?;
     let mut page = Page::from_params(&params)?;
-    let ids = params.list("ids");
-    let partial = params.single("partialName");
-    if !ids.is_empty() {
-        page.filter("ids", ids.join(","));
-    }
-    if let Some(p) = &partial {
-        page.filter("partialName", p.clone());
-    }
-    let needle = partial.map(|p| p.to_lowercase());
+    let by_name = ByName::read(&params, &mut page);
     let s = shared.lock();
     s.readable_subscriptions(&caller, &space)?;
     let matching: Vec<&Subscription> = s
         .subscriptions_in(&space)
         .into_iter()
-        .filter(|sub| ids.is_empty() || ids.contains(&sub.id))
-        .filter(|sub| {
-            needle
-                .as_deref()
-                .is_none_or(|n| sub.spec.name.to_lowercase().contains(n))
-        })
+        .filter(|sub| by_name.matches(&sub.id, &sub.spec.name))
         .collect();
     let sensitive = s.sensitive_header_values;
     let items = page

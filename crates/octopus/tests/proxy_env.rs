@@ -87,13 +87,7 @@ async fn http_proxy_from_the_environment_carries_requests_for_an_http_server() {
 
     // Assert
     assert_eq!(outcome, "answered Interruptions-7");
-    let heads = proxy.heads();
-    assert_eq!(heads.len(), 1, "{heads:?}");
-    assert!(
-        heads[0].starts_with(&format!("GET {}{ONE} HTTP/1.1\r\n", server.uri())),
-        "{heads:?}"
-    );
-    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+    proxy.assert_carried_one_get_for(&server, ONE).await;
 }
 
 #[tokio::test]

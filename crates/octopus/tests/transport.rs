@@ -26,13 +26,7 @@ async fn an_explicit_proxy_carries_requests_for_an_http_server_and_the_server_is
 
     // Assert
     assert_eq!(interruption.unwrap().id, "Interruptions-7", "answered by the proxy");
-    let heads = proxy.heads();
-    assert_eq!(heads.len(), 1, "{heads:?}");
-    assert!(
-        heads[0].starts_with(&format!("GET {}{ONE} HTTP/1.1\r\n", server.uri())),
-        "{heads:?}"
-    );
-    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+    proxy.assert_carried_one_get_for(&server, ONE).await;
 }
 
 #[tokio::test]

@@ -83,6 +83,42 @@ impl Dimensions {
     }
 }
 
+/// Keeps the lines written to its sink, for tests and local runs that read metrics back.
+#[derive(Debug, Clone, Default)]
+pub struct Recorder(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Recorder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A sink that appends to this recorder.
+    pub fn sink(&self) -> MetricsSink {
+        let lines = Arc::clone(&self.0);
+        Arc::new(move |line| {
+            lines
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(line.to_owned())
+        })
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// The sum of `metric` over the lines recorded, as CloudWatch would add them up; only lines
+    /// whose `dimension` (name, value) matches, when given. Lines that are not JSON count 0.
+    pub fn sum(&self, metric: &str, dimension: Option<(&str, &str)>) -> u64 {
+        self.lines()
+            .iter()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|line| dimension.is_none_or(|(name, value)| line[name] == value))
+            .filter_map(|line| line[metric].as_u64())
+            .sum()
+    }
+}
+
 /// Milliseconds since the epoch, for the lines' `Timestamp`.
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -116,6 +152,21 @@ mod tests {
         assert_eq!(line["FunctionName"], "octo-responder-prod-process-message");
         assert_eq!(line["Action"], "Retry");
         assert_eq!(line["Submitted"], 2);
+    }
+
+    #[test]
+    fn a_recorder_sums_a_metric_over_its_lines_by_dimension() {
+        let recorder = Recorder::new();
+        let sink = recorder.sink();
+        let dims = Dimensions::local("process-message");
+        sink(&dims.line(1, Some(("Action", "Retry")), &[("Submitted", 2)]));
+        sink(&dims.line(1, Some(("Action", "Fail")), &[("Submitted", 1)]));
+        sink("not json");
+
+        assert_eq!(recorder.sum("Submitted", None), 3);
+        assert_eq!(recorder.sum("Submitted", Some(("Action", "Retry"))), 2);
+        assert_eq!(recorder.sum("Enqueued", None), 0);
+        assert_eq!(recorder.lines().len(), 3);
     }
 
     #[test]

@@ -90,6 +90,18 @@ impl RecordingProxy {
     }
 
     /// The heads received so far, oldest first. Each was recorded before it was answered.
+    /// Asserts the proxy carried exactly one `GET <server><route>` (absolute form) and the
+    /// server itself was never called directly.
+    pub async fn assert_carried_one_get_for(&self, server: &wiremock::MockServer, route: &str) {
+        let heads = self.heads();
+        assert_eq!(heads.len(), 1, "{heads:?}");
+        assert!(
+            heads[0].starts_with(&format!("GET {}{route} HTTP/1.1\r\n", server.uri())),
+            "{heads:?}"
+        );
+        assert_eq!(server.received_requests().await.unwrap_or_default().len(), 0);
+    }
+
     pub fn heads(&self) -> Vec<String> {
         self.heads.lock().unwrap().clone()
     }

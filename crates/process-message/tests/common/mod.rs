@@ -2,7 +2,6 @@
 
 #![allow(dead_code)]
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsMessage};
@@ -16,8 +15,8 @@ pub const TOKEN: &str = "test-webhook-token";
 pub struct World {
     pub sim: Simulator,
     pub responder: Handler<HttpOctopus>,
-    /// The EMF lines the handler wrote, one per entry.
-    pub metric_lines: Arc<Mutex<Vec<String>>>,
+    /// The EMF lines the handler wrote.
+    pub metrics: telemetry::Recorder,
 }
 
 pub fn settings(sim: &Simulator, api_key: &str) -> Settings {
@@ -34,13 +33,11 @@ pub fn settings(sim: &Simulator, api_key: &str) -> Settings {
 pub async fn world_with(options: Options) -> World {
     let sim = Simulator::start().await.unwrap();
     let octopus = HttpOctopus::new(settings(&sim, sim.api_key())).unwrap();
-    let metric_lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&metric_lines);
+    let metrics = telemetry::Recorder::new();
     World {
-        responder: Handler::new(octopus, options)
-            .with_metrics(Arc::new(move |line: &str| sink.lock().unwrap().push(line.to_owned()))),
+        responder: Handler::new(octopus, options).with_metrics(metrics.sink()),
         sim,
-        metric_lines,
+        metrics,
     }
 }
 
@@ -83,17 +80,9 @@ impl World {
             .collect()
     }
 
-    /// The sum of `metric` over the EMF lines written so far, where `dimension` (name, value)
-    /// matches when given.
+    /// The sum of `metric` over the EMF lines written so far, where `dimension` matches.
     pub fn metric(&self, metric: &str, dimension: Option<(&str, &str)>) -> u64 {
-        self.metric_lines
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
-            .filter(|line| dimension.is_none_or(|(name, value)| line[name] == value))
-            .filter_map(|line| line[metric].as_u64())
-            .sum()
+        self.metrics.sum(metric, dimension)
     }
 
     pub fn requests_to(&self, method: &str, path_fragment: &str) -> usize {

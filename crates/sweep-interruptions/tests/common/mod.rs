@@ -3,7 +3,6 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_sqs::types::Message;
@@ -25,7 +24,7 @@ pub struct World {
     pub sqs: aws_sdk_sqs::Client,
     pub queue_url: String,
     pub sweeper: Sweeper<SqsPublisher>,
-    pub metric_lines: Arc<Mutex<Vec<String>>>,
+    pub metrics: telemetry::Recorder,
 }
 
 pub fn octopus_settings(sim: &Simulator, api_key: &str) -> Settings {
@@ -56,16 +55,15 @@ pub async fn world_with(sweep: SweepSettings, api_key: Option<&str>) -> World {
     let (queue_url, _dlq) = moto.create_queue_pair(&sqs, true, 3).await.expect("queue");
     let key = api_key.unwrap_or(sim.api_key()).to_owned();
     let octopus = HttpOctopus::new(octopus_settings(&sim, &key)).unwrap();
-    let metric_lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&metric_lines);
-    let sweeper = Sweeper::new(octopus, SqsPublisher::new(sqs.clone(), queue_url.clone()), sweep)
-        .with_metrics(Arc::new(move |line: &str| sink.lock().unwrap().push(line.to_owned())));
+    let metrics = telemetry::Recorder::new();
+    let sweeper =
+        Sweeper::new(octopus, SqsPublisher::new(sqs.clone(), queue_url.clone()), sweep).with_metrics(metrics.sink());
     World {
         sim,
         sqs,
         queue_url,
         sweeper,
-        metric_lines,
+        metrics,
     }
 }
 
@@ -143,14 +141,7 @@ impl World {
 
     /// The sum of `metric` over the EMF lines, where `dimension` matches when given.
     pub fn metric(&self, metric: &str, dimension: Option<(&str, &str)>) -> u64 {
-        self.metric_lines
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
-            .filter(|line| dimension.is_none_or(|(name, value)| line[name] == value))
-            .filter_map(|line| line[metric].as_u64())
-            .sum()
+        self.metrics.sum(metric, dimension)
     }
 }
 
