@@ -32,18 +32,18 @@ lint: ## rustfmt check and clippy with warnings as errors
 test: venv lint infra-check actionlint shellcheck script-test ## lint, then every test (starts and stops its own moto server and Octopus simulator)
 	cargo test --workspace --locked
 
-demo: venv ## run both functions locally against moto and the Octopus simulator
+demo: venv ## run the three functions locally against moto and the Octopus simulator
 	cargo run --quiet --locked -p demo
 
 build: ## debug build of the workspace
 	cargo build --workspace --locked
 
-package: venv ## the two Lambda zips for arm64 in target/lambda/<function>/bootstrap.zip
+package: venv ## the three Lambda zips for arm64 in target/lambda/<function>/bootstrap.zip
 	PATH="$(abspath $(VENV))/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip \
-		--bin accept-message --bin process-message --locked
+		--bin accept-message --bin process-message --bin sweep-interruptions --locked
 
-bench: package ## measure cold start, memory, zip size, Octopus round trips; fails when a budget is missed
-	cargo build --release --locked -p accept-message -p process-message
+bench: package ## measure cold start, memory, zip size, Octopus round trips and requests per sweep; fails when a budget is missed
+	cargo build --release --locked -p accept-message -p process-message -p sweep-interruptions
 	cargo run --quiet --locked --profile bench-tool -p bench -- . target/bench/report.json docs/performance.md 15
 
 clean: ## remove build output and the venv
@@ -150,6 +150,9 @@ redrive: | $(TF_RC) ## move ENV's dead-letter queue back to its work queue (SQS 
 	$(check-env)
 	$(DELIVERY_ENV) bash scripts/redrive.sh $(ENV)
 
-script-test: ## the operator scripts against stub aws and terraform commands (offline)
+script-test: ## the operator scripts against stub aws and terraform commands (offline; installs jq if missing)
+	@command -v jq > /dev/null || { echo "script-test: installing the Debian package jq"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq jq > /dev/null; }
 	bash scripts/tests/redrive.sh
+	bash scripts/tests/delivery.sh
 # ---- end of Delivery ----------------------------------------------------------------------------

@@ -21,8 +21,9 @@ locals {
   # live points at now; "published" (first deploy, no alias yet) falls back to the published one.
   kept_live_version = {
     for fn, version in {
-      accept_message  = var.accept_message_live_version
-      process_message = var.process_message_live_version
+      accept_message      = var.accept_message_live_version
+      process_message     = var.process_message_live_version
+      sweep_interruptions = var.sweep_interruptions_live_version
     } : fn => var.codedeploy_enabled && version != null && version != "published" ? version : null
   }
 
@@ -75,7 +76,7 @@ resource "aws_codedeploy_deployment_group" "this" {
   }
 }
 
-# ---- CodeDeploy's service role: move the two `live` aliases, read their alarms -------------------
+# ---- CodeDeploy's service role: move the functions' `live` aliases, read their alarms -----------
 # This is what AWS's managed policy AWSCodeDeployRoleForLambdaLimited grants, narrowed to this
 # deployment: no S3 (the AppSpec is sent inline), no SNS (no triggers), no lifecycle hooks.
 

@@ -7,11 +7,14 @@
 # Its permissions are what `make plan`, `make deploy` and `make smoke` need for this module, each
 # statement on this environment's names (<project>-<env>-*) wherever the service allows it:
 #   state        the S3 objects under <project>/<env>/ (state and its lock file)
-#   lambda       the two functions, their versions, aliases, permissions and event source mapping
-#   iam          the function roles and CodeDeploy's role (create, policies, pass to their service)
-#   sqs, ssm     the two queues; the two SecureString parameters (and the key that encrypts them)
+#   lambda       the functions, their versions, aliases, permissions, event source mapping and
+#                the sweep's asynchronous invoke settings
+#   iam          the function roles, CodeDeploy's role and the sweep schedule's role (create,
+#                policies, pass to their service)
+#   sqs, ssm     the queues; the two SecureString parameters (and the key that encrypts them)
+#   scheduler    the sweep's schedule and its schedule group
 #   kms          create a key tagged with this project and environment, then manage only such keys
-#   logs, cloudwatch, sns   the log groups, alarms and alarm topic
+#   logs, cloudwatch, sns   the log groups, alarms, the alarm and "needs a person" topics
 #   apigateway   HTTP APIs in this region (API ids are random: they cannot be named in advance)
 #   codedeploy   this environment's application and deployment groups, deployments
 # It may read, never change, itself and the OIDC provider: a change to this file is applied by an
@@ -34,14 +37,18 @@ locals {
   github_deploy_role_name = "${local.name_prefix}-github-deploy"
 
   # ARN prefix of each regional service in this account: arn:<partition>:<service>:<region>:<account>.
-  service_arn_prefix = { for service in ["cloudwatch", "codedeploy", "kms", "lambda", "logs", "sns", "sqs", "ssm"] :
+  service_arn_prefix = { for service in ["cloudwatch", "codedeploy", "kms", "lambda", "logs", "scheduler", "sns", "sqs", "ssm"] :
     service => "arn:${local.partition}:${service}:${local.region}:${local.account_id}"
   }
-  managed_role_arns = [
+  # Roles passed to Lambda or CodeDeploy, and the one passed to EventBridge Scheduler.
+  passed_role_arns = [
     "arn:${local.partition}:iam::${local.account_id}:role/${local.accept_message_name}-role",
     "arn:${local.partition}:iam::${local.account_id}:role/${local.process_message_name}-role",
+    "arn:${local.partition}:iam::${local.account_id}:role/${local.sweep_interruptions_name}-role",
     "arn:${local.partition}:iam::${local.account_id}:role/${local.name_prefix}-codedeploy",
   ]
+  scheduler_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${local.name_prefix}-sweep-scheduler"
+  managed_role_arns  = concat(local.passed_role_arns, [local.scheduler_role_arn])
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -121,7 +128,8 @@ data "aws_iam_policy_document" "github_deploy_core" {
       "lambda:DeleteFunction", "lambda:DeleteFunctionConcurrency", "lambda:Get*", "lambda:List*",
       "lambda:PublishVersion", "lambda:PutFunctionConcurrency", "lambda:RemovePermission",
       "lambda:TagResource", "lambda:UntagResource", "lambda:UpdateAlias", "lambda:UpdateFunctionCode",
-      "lambda:UpdateFunctionConfiguration",
+      "lambda:UpdateFunctionConfiguration", "lambda:PutFunctionEventInvokeConfig",
+      "lambda:UpdateFunctionEventInvokeConfig", "lambda:DeleteFunctionEventInvokeConfig",
     ]
     resources = ["${local.service_arn_prefix.lambda}:function:${local.name_prefix}-*"]
   }
@@ -162,12 +170,24 @@ data "aws_iam_policy_document" "github_deploy_core" {
   statement {
     sid       = "PassManagedRoles"
     actions   = ["iam:PassRole"]
-    resources = local.managed_role_arns
+    resources = local.passed_role_arns
 
     condition {
       test     = "StringEquals"
       variable = "iam:PassedToService"
       values   = ["lambda.amazonaws.com", "codedeploy.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "PassSchedulerRole"
+    actions   = ["iam:PassRole"]
+    resources = [local.scheduler_role_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["scheduler.amazonaws.com"]
     }
   }
 
@@ -180,7 +200,7 @@ data "aws_iam_policy_document" "github_deploy_core" {
   statement {
     sid       = "Queues"
     actions   = ["sqs:*"]
-    resources = ["${local.service_arn_prefix.sqs}:${local.name_prefix}-messages*"]
+    resources = ["${local.service_arn_prefix.sqs}:${local.name_prefix}-messages*", "${local.service_arn_prefix.sqs}:${local.name_prefix}-sweep-dlq"]
   }
 
   statement {
@@ -257,7 +277,7 @@ resource "aws_iam_role_policy" "github_deploy_core" {
   policy = data.aws_iam_policy_document.github_deploy_core[0].json
 }
 
-# ---- What the deploy needs, part 2: API, logs, alarms, topic, CodeDeploy -------------------------
+# ---- What the deploy needs, part 2: API, logs, alarms, topic, CodeDeploy, schedule --------------
 
 data "aws_iam_policy_document" "github_deploy_edge" {
   count = local.github_oidc_count
@@ -329,6 +349,19 @@ data "aws_iam_policy_document" "github_deploy_edge" {
     sid       = "CodeDeployConfigs"
     actions   = ["codedeploy:GetDeploymentConfig"]
     resources = ["${local.service_arn_prefix.codedeploy}:deploymentconfig:*"]
+  }
+
+  statement {
+    sid = "SweepSchedule"
+    actions = [
+      "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule", "scheduler:UpdateSchedule",
+      "scheduler:CreateScheduleGroup", "scheduler:DeleteScheduleGroup", "scheduler:GetScheduleGroup",
+      "scheduler:ListTagsForResource", "scheduler:TagResource", "scheduler:UntagResource",
+    ]
+    resources = [
+      "${local.service_arn_prefix.scheduler}:schedule-group/${local.name_prefix}",
+      "${local.service_arn_prefix.scheduler}:schedule/${local.name_prefix}/*",
+    ]
   }
 }
 

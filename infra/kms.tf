@@ -1,6 +1,8 @@
 # One customer managed key for the responder's data at rest: the queues, the SSM SecureStrings,
-# the log groups and the alarm topic. The functions get decrypt rights only through their roles,
-# narrowed by encryption context to their own queue and parameter (iam.tf).
+# the log groups, the alarm topic and the "needs a person" topic. The functions get decrypt rights
+# only through their roles, narrowed by encryption context to their own queue and parameter, and
+# to SNS for the "needs a person" topic (iam.tf, needs_a_person.tf): the account statement below
+# lets IAM grant that, so the topic's publishers need no statement here.
 resource "aws_kms_key" "this" {
   description             = "${local.name_prefix}: queues, secrets, logs and alarms of octo-responder"
   enable_key_rotation     = true

@@ -12,8 +12,9 @@ locals {
   partition  = data.aws_partition.current.partition
   region     = data.aws_region.current.name
 
-  accept_message_name  = "${local.name_prefix}-accept-message"
-  process_message_name = "${local.name_prefix}-process-message"
+  accept_message_name      = "${local.name_prefix}-accept-message"
+  process_message_name     = "${local.name_prefix}-process-message"
+  sweep_interruptions_name = "${local.name_prefix}-sweep-interruptions"
 
   # What every function shares (modules/function).
   function_shared = {
@@ -27,12 +28,21 @@ locals {
     alarm_actions      = local.alarm_actions
   }
 
-  accept_message_zip  = coalesce(var.accept_message_zip, "${path.module}/../target/lambda/accept-message/bootstrap.zip")
-  process_message_zip = coalesce(var.process_message_zip, "${path.module}/../target/lambda/process-message/bootstrap.zip")
+  accept_message_zip      = coalesce(var.accept_message_zip, "${path.module}/../target/lambda/accept-message/bootstrap.zip")
+  process_message_zip     = coalesce(var.process_message_zip, "${path.module}/../target/lambda/process-message/bootstrap.zip")
+  sweep_interruptions_zip = coalesce(var.sweep_interruptions_zip, "${path.module}/../target/lambda/sweep-interruptions/bootstrap.zip")
 
   # The only route the API serves, and the path the Octopus subscription posts to.
   webhook_path      = "/octopus/webhook"
   webhook_route_key = "POST ${local.webhook_path}"
+  webhook_url       = "${aws_apigatewayv2_api.webhook.api_endpoint}${local.webhook_path}"
+
+  # Every URL that reaches accept-message: the API's own, then any custom domain's. The sweep
+  # follows only subscriptions that point at one of them (WEBHOOK_URLS).
+  webhook_urls = concat([local.webhook_url], var.extra_webhook_urls)
+
+  # sweep_enabled = false creates none of the sweep's resources (lambda.tf, schedule.tf, alarms.tf).
+  sweep_count = var.sweep_enabled ? 1 : 0
 
   # A FIFO queue's name must end in .fifo, and so must its dead-letter queue's.
   queue_suffix = var.fifo_queue ? ".fifo" : ""

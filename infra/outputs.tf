@@ -1,12 +1,13 @@
 # What to paste into the Octopus subscription, and the names of everything created.
 
-locals {
-  webhook_url = "${aws_apigatewayv2_api.webhook.api_endpoint}${local.webhook_path}"
-}
-
 output "webhook_url" {
   description = "URL the Octopus subscription posts to; add the rule as a query string (see example_payload_urls)."
   value       = local.webhook_url
+}
+
+output "webhook_urls" {
+  description = "Every URL that reaches accept-message: webhook_url, then extra_webhook_urls. sweep-interruptions follows only subscriptions that point at one of them (WEBHOOK_URLS)."
+  value       = local.webhook_urls
 }
 
 output "webhook_header_name" {
@@ -97,6 +98,41 @@ output "process_message_alias_arn" {
   value       = module.process_message.alias.arn
 }
 
+output "sweep_interruptions_function_name" {
+  description = "Name of the sweep-interruptions function, or null when sweep_enabled is false."
+  value       = one(module.sweep_interruptions[*].function.function_name)
+}
+
+output "sweep_interruptions_function_arn" {
+  description = "ARN of the sweep-interruptions function, or null when sweep_enabled is false."
+  value       = one(module.sweep_interruptions[*].function.arn)
+}
+
+output "sweep_interruptions_alias_arn" {
+  description = "ARN of sweep-interruptions' live alias, which the schedule invokes, or null when sweep_enabled is false."
+  value       = one(module.sweep_interruptions[*].alias.arn)
+}
+
+output "sweep_schedule_name" {
+  description = "Name of the EventBridge Scheduler schedule that runs the sweep (in the group sweep_schedule_group_name), or null when sweep_enabled is false."
+  value       = one(aws_scheduler_schedule.sweep[*].name)
+}
+
+output "sweep_schedule_group_name" {
+  description = "EventBridge Scheduler schedule group holding the sweep's schedule, or null when sweep_enabled is false."
+  value       = one(aws_scheduler_schedule_group.sweep[*].name)
+}
+
+output "sweep_schedule_arn" {
+  description = "ARN of the sweep's schedule, or null when sweep_enabled is false."
+  value       = one(aws_scheduler_schedule.sweep[*].arn)
+}
+
+output "sweep_dlq_url" {
+  description = "URL of the queue where EventBridge Scheduler puts sweep invocations it could not deliver (the sweep-dlq-not-empty alarm fires), or null when sweep_enabled is false."
+  value       = one(aws_sqs_queue.sweep_dlq[*].url)
+}
+
 output "octopus_api_key_parameter" {
   description = "Name of the SSM SecureString holding the Octopus API key (rotate it with aws ssm put-parameter, then let the function cold-start)."
   value       = aws_ssm_parameter.octopus_api_key.name
@@ -108,12 +144,11 @@ output "webhook_token_parameter" {
 }
 
 output "log_group_names" {
-  description = "CloudWatch log groups of the two functions and the API's access log."
-  value = {
-    accept_message  = module.accept_message.log_group.name
-    process_message = module.process_message.log_group.name
-    api_access      = aws_cloudwatch_log_group.api_access.name
-  }
+  description = "CloudWatch log groups of the functions (sweep_interruptions only with sweep_enabled) and the API's access log."
+  value = merge(
+    { for key, fn in local.functions : key => fn.log_group.name },
+    { api_access = aws_cloudwatch_log_group.api_access.name },
+  )
 }
 
 output "alarm_topic_arn" {
@@ -121,8 +156,13 @@ output "alarm_topic_arn" {
   value       = one(aws_sns_topic.alarms[*].arn)
 }
 
+output "needs_a_person_topic_arn" {
+  description = "ARN of the SNS topic process-message and sweep-interruptions publish \"needs a person\" messages to (NEEDS_A_PERSON_TOPIC_ARN): the created <project>-<environment>-needs-a-person or needs_a_person_topic_arn; null when needs_a_person_enabled is false."
+  value       = local.needs_a_person_topic_arn
+}
+
 output "kms_key_arn" {
-  description = "ARN of the responder's KMS key (queues, secrets, logs, alarm topic)."
+  description = "ARN of the responder's KMS key (queues, secrets, logs, alarm and needs-a-person topics)."
   value       = aws_kms_key.this.arn
 }
 
@@ -136,6 +176,11 @@ output "accept_message_version" {
 output "process_message_version" {
   description = "Version of process-message this apply published (live points at it, or CodeDeploy moves live to it)."
   value       = module.process_message.function.version
+}
+
+output "sweep_interruptions_version" {
+  description = "Version of sweep-interruptions this apply published (live points at it, or CodeDeploy moves live to it), or null when sweep_enabled is false."
+  value       = one(module.sweep_interruptions[*].function.version)
 }
 
 output "codedeploy_application_name" {

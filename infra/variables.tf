@@ -109,7 +109,7 @@ variable "max_concurrency" {
 }
 
 variable "dry_run" {
-  description = "When true, process-message decides and logs everything but submits nothing to Octopus."
+  description = "When true, process-message decides and logs everything but submits nothing to Octopus, and sweep-interruptions reports what it would queue but queues nothing (DRY_RUN of both)."
   type        = bool
   default     = false
 }
@@ -124,6 +124,12 @@ variable "accept_message_zip" {
 
 variable "process_message_zip" {
   description = "Path of process-message's cargo-lambda zip. Null means <repo>/target/lambda/process-message/bootstrap.zip, where `make package` writes it."
+  type        = string
+  default     = null
+}
+
+variable "sweep_interruptions_zip" {
+  description = "Path of sweep-interruptions' cargo-lambda zip. Null means <repo>/target/lambda/sweep-interruptions/bootstrap.zip, where `make package` writes it. Not read when sweep_enabled is false."
   type        = string
   default     = null
 }
@@ -173,7 +179,7 @@ variable "process_message_timeout_seconds" {
 }
 
 variable "log_level" {
-  description = "Application log level of both functions (Lambda JSON log format; sets AWS_LAMBDA_LOG_LEVEL)."
+  description = "Application log level of every function (Lambda JSON log format; sets AWS_LAMBDA_LOG_LEVEL)."
   type        = string
   default     = "INFO"
 
@@ -335,24 +341,157 @@ variable "accept_message_reserved_concurrency" {
 # ---- API -----------------------------------------------------------------------------------------
 
 variable "api_throttling_burst_limit" {
-  description = "Burst limit of the webhook API stage (requests)."
+  description = <<-EOT
+    Burst limit of the webhook API stage (requests it takes at once before the rate applies).
+    Octopus raises one event per interruption, so one large deployment that fails on many targets
+    or steps posts its webhooks within a second or two (100 guided failures at once is ordinary);
+    every request over the limit is answered 429, and an Octopus subscription does not send that
+    webhook again: it is lost (sweep-interruptions finds such interruptions later, after its grace
+    period). 200 takes such a burst twice over. At most 5000 (API Gateway's account default per
+    region); keep it at least api_throttling_rate_limit.
+  EOT
   type        = number
-  default     = 20
+  default     = 200
 
   validation {
-    condition     = var.api_throttling_burst_limit >= 1 && var.api_throttling_burst_limit <= 5000
-    error_message = "api_throttling_burst_limit must be from 1 to 5000."
+    condition     = var.api_throttling_burst_limit >= 1 && var.api_throttling_burst_limit <= 5000 && floor(var.api_throttling_burst_limit) == var.api_throttling_burst_limit
+    error_message = "api_throttling_burst_limit must be a whole number from 1 to 5000."
+  }
+
+  validation {
+    condition     = var.api_throttling_burst_limit >= var.api_throttling_rate_limit
+    error_message = "api_throttling_burst_limit must be at least api_throttling_rate_limit: a bucket smaller than one second's refill throttles bursts the rate would allow."
   }
 }
 
 variable "api_throttling_rate_limit" {
-  description = "Steady-state rate limit of the webhook API stage (requests per second)."
+  description = <<-EOT
+    Steady-state rate limit of the webhook API stage (requests per second, refilling the burst
+    bucket). Sized, like the burst, so that a deployment raising many interruptions at once is not
+    throttled: a 429 loses the webhook. accept-message only authenticates and queues (milliseconds
+    each), so 100 per second costs nothing when idle; the limit is only there against a flood.
+  EOT
   type        = number
-  default     = 10
+  default     = 100
 
   validation {
     condition     = var.api_throttling_rate_limit > 0 && var.api_throttling_rate_limit <= 10000
     error_message = "api_throttling_rate_limit must be more than 0 and at most 10000."
+  }
+}
+
+# ---- Sweep: sweep-interruptions on an EventBridge Scheduler schedule (schedule.tf) -------------
+
+variable "sweep_enabled" {
+  description = "When true, sweep-interruptions runs on var.sweep_schedule_expression: it finds pending guided failures and manual interventions whose webhook never reached the responder (a 429, an outage, a lost request) and queues them as the matching subscription would have. When false, no sweep function, schedule, roles, dead-letter queue or sweep alarms are created."
+  type        = bool
+  default     = true
+}
+
+variable "sweep_schedule_expression" {
+  description = "When the sweep runs: an EventBridge Scheduler rate() or cron() expression (UTC), e.g. rate(5 minutes) or cron(0/10 * * * ? *)."
+  type        = string
+  default     = "rate(5 minutes)"
+
+  validation {
+    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\([^()]+\\))$", var.sweep_schedule_expression))
+    error_message = "sweep_schedule_expression must be a rate() expression such as rate(5 minutes) or a cron() expression such as cron(0/5 * * * ? *)."
+  }
+}
+
+variable "sweep_timeout_seconds" {
+  description = "sweep-interruptions timeout in seconds: one sweep lists the spaces, their subscriptions and pending interruptions, and queues what it finds. Keep it well under the schedule's interval."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.sweep_timeout_seconds >= 10 && var.sweep_timeout_seconds <= 900 && floor(var.sweep_timeout_seconds) == var.sweep_timeout_seconds
+    error_message = "sweep_timeout_seconds must be a whole number from 10 to 900."
+  }
+}
+
+variable "sweep_grace_seconds" {
+  description = "An interruption younger than this is left to its webhook (SWEEP_GRACE_SECONDS): the sweep only queues interruptions pending for at least this many seconds. 0 to 86400."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.sweep_grace_seconds >= 0 && var.sweep_grace_seconds <= 86400 && floor(var.sweep_grace_seconds) == var.sweep_grace_seconds
+    error_message = "sweep_grace_seconds must be a whole number from 0 to 86400 (a day)."
+  }
+}
+
+variable "sweep_max_age_seconds" {
+  description = "An interruption older than this is left alone (SWEEP_MAX_AGE_SECONDS): someone is presumably dealing with it. More than sweep_grace_seconds, at most 604800 (a week)."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.sweep_max_age_seconds > var.sweep_grace_seconds && var.sweep_max_age_seconds <= 604800 && floor(var.sweep_max_age_seconds) == var.sweep_max_age_seconds
+    error_message = "sweep_max_age_seconds must be a whole number of seconds, more than sweep_grace_seconds and at most 604800 (a week)."
+  }
+}
+
+variable "sweep_spaces" {
+  description = "Octopus space ids the sweep looks in (SWEEP_SPACES, e.g. [\"Spaces-1\", \"Spaces-2\"]). Empty (the default): every space the API key's user can see."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for space in var.sweep_spaces : can(regex("^Spaces-[0-9]+$", space))])
+    error_message = "Each sweep_spaces entry must be a space id such as Spaces-1."
+  }
+}
+
+variable "extra_webhook_urls" {
+  description = "Other URLs Octopus subscriptions post to that reach this responder (e.g. a custom domain in front of the API), besides the API's own webhook URL. The sweep only follows subscriptions pointing at one of these (WEBHOOK_URLS); the query string is ignored."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for url in var.extra_webhook_urls : can(regex("^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\\s,?#]*)?$", url))])
+    error_message = "Each extra_webhook_urls entry must be an https:// URL without a comma, query or fragment, e.g. https://hooks.example.com/octopus/webhook."
+  }
+}
+
+variable "alarm_on_swept_interruptions" {
+  description = "When true, an alarm fires whenever a sweep queues an interruption (metric Enqueued >= 1 in 5 minutes): a webhook was lost, which is worth knowing even though the sweep made up for it. In a dry run it fires on what the sweep would have queued."
+  type        = bool
+  default     = true
+}
+
+# ---- Needs a person: the notification topic (needs_a_person.tf) ---------------------------------
+
+variable "needs_a_person_enabled" {
+  description = "When true, creates (or uses) the \"needs a person\" SNS topic and gives process-message and sweep-interruptions its ARN (NEEDS_A_PERSON_TOPIC_ARN) and sns:Publish on it: the channel for a pending interruption they leave to a person or answer with a spent retry budget. Off by default: the functions do not publish to it yet, so a subscriber would receive nothing. When false, no topic, subscription, environment variable or permission is created."
+  type        = bool
+  default     = false
+}
+
+variable "needs_a_person_topic_arn" {
+  description = "ARN of an existing standard SNS topic to publish \"needs a person\" messages to, instead of creating <project>-<environment>-needs-a-person. The function roles get sns:Publish on it; if it is encrypted with a customer managed key, that key's policy must let them use it (kms:GenerateDataKey, kms:Decrypt). Null (the default) creates the topic."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.needs_a_person_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.needs_a_person_topic_arn))
+    error_message = "needs_a_person_topic_arn must be the ARN of a standard SNS topic (arn:aws:sns:<region>:<account>:<name>, not a .fifo topic) or null."
+  }
+}
+
+variable "needs_a_person_email" {
+  description = "Email address subscribed to the created \"needs a person\" topic (the address must confirm the subscription before it receives anything). Null (the default) subscribes nobody. Not with needs_a_person_topic_arn: subscribe to an existing topic where it is managed."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.needs_a_person_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.needs_a_person_email))
+    error_message = "needs_a_person_email must be an email address or null."
+  }
+
+  validation {
+    condition     = var.needs_a_person_email == null || var.needs_a_person_topic_arn == null
+    error_message = "needs_a_person_email subscribes to the topic this module creates; with needs_a_person_topic_arn set there is none. Subscribe the address to the existing topic instead."
   }
 }
 
@@ -460,6 +599,22 @@ variable "process_message_live_version" {
   validation {
     condition     = !var.codedeploy_enabled || var.process_message_live_version != null
     error_message = "With codedeploy_enabled, set process_message_live_version to the version live points at now (`make plan` does), or \"published\" on the first deploy: otherwise Terraform would move live itself, bypassing the canary."
+  }
+}
+
+variable "sweep_interruptions_live_version" {
+  description = "With codedeploy_enabled (and sweep_enabled): the version sweep-interruptions' live alias points at now, which Terraform keeps (CodeDeploy moves it); \"published\" when there is no alias yet (first deploy). scripts/plan.sh reads it from AWS. Ignored without CodeDeploy."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.sweep_interruptions_live_version == null || can(regex("^([0-9]+|published)$", var.sweep_interruptions_live_version))
+    error_message = "sweep_interruptions_live_version must be a version number, \"published\" or null."
+  }
+
+  validation {
+    condition     = !var.codedeploy_enabled || !var.sweep_enabled || var.sweep_interruptions_live_version != null
+    error_message = "With codedeploy_enabled and sweep_enabled, set sweep_interruptions_live_version to the version live points at now (`make plan` does), or \"published\" on the first deploy: otherwise Terraform would move live itself, bypassing the canary."
   }
 }
 

@@ -9,7 +9,8 @@
 #
 # Environment: TF (terraform executable, default terraform); TF_CLI_CONFIG_FILE when providers
 # come from a local mirror (the Makefile sets it); DEPLOY_DATA_ROOT, where the data directories go
-# (default infra/.terraform; the script tests point it at a temporary directory).
+# (default infra/.terraform; the script tests point it at a temporary directory). tf_outputs
+# needs jq (preinstalled on GitHub's Ubuntu runners).
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 infra_dir=$repo_root/infra
@@ -48,7 +49,23 @@ use_env() {
 }
 
 # tf_output NAME: a string output of the environment's state; nothing when the state has no such
-# output yet or it is null.
+# output yet or it is null (or the state could not be read: see tf_outputs).
 tf_output() {
   tf output -no-color -raw "$1" 2>/dev/null || true
+}
+
+# tf_outputs: every output of the environment's state as one JSON object ({} before the first
+# apply), without the sensitive ones. Unlike tf_output it fails when the state cannot be read.
+# Terraform stores no null output, so an output absent here is null or not applied yet (the
+# sweep's, with sweep_enabled = false), never one that could not be read.
+tf_outputs() {
+  local json
+  command -v jq >/dev/null || die "needs jq"
+  json=$(tf output -no-color -json) || return 1
+  jq -ce 'if type == "object" then with_entries(select(.value.sensitive | not)) else error("not an object") end' <<<"$json"
+}
+
+# output_string OUTPUTS NAME: the string output NAME from tf_outputs' JSON; nothing when absent.
+output_string() {
+  jq -r --arg name "$2" '.[$name].value // empty | strings' <<<"$1"
 }

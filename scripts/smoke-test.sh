@@ -10,13 +10,21 @@
 #   4. process-message takes it off the work queue: it finds no pending interruption regarding
 #      that task and answers nothing (a failure would leave the message in flight, then redrive
 #      it towards the DLQ);
-#   5. the dead-letter queue is still empty.
+#   5. the dead-letter queue is still empty;
+#   6. when the environment has the sweep (sweep_enabled): its EventBridge Scheduler schedule is
+#      ENABLED and invokes sweep-interruptions' live alias, and that alias resolves to a published
+#      version that is not Failed; messages in the sweep's dead-letter queue (invocations
+#      Scheduler could not deliver) are reported, not fatal. The sweep is not invoked: a sweep
+#      would queue real interruptions, and the schedule runs it anyway.
 # A Result rule on purpose: for a Retry rule process-message counts the deployment's guided
 # failures, finds 0 for a task that does not exist, and hands the message back.
 #
-# The URL, header and queues come from the environment's Terraform outputs, or from WEBHOOK_URL,
-# WEBHOOK_HEADER_NAME, WEBHOOK_HEADER_VALUE, QUEUE_URL and DLQ_URL when all are set.
-# SMOKE_TIMEOUT_SECONDS (default 240) bounds step 4. Needs curl, the AWS CLI and credentials.
+# The URL, header, queues and sweep come from the environment's Terraform outputs, or from
+# WEBHOOK_URL, WEBHOOK_HEADER_NAME, WEBHOOK_HEADER_VALUE, QUEUE_URL and DLQ_URL when all are set;
+# step 6 then needs SWEEP_SCHEDULE_GROUP, SWEEP_SCHEDULE_NAME and SWEEP_ALIAS_ARN (and
+# SWEEP_DLQ_URL for the report), and is skipped without them.
+# SMOKE_TIMEOUT_SECONDS (default 240) bounds step 4. Needs curl, the AWS CLI and credentials, and
+# jq when reading the state.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -30,8 +38,19 @@ timeout=${SMOKE_TIMEOUT_SECONDS:-240}
 [[ $task =~ ^ServerTasks-[0-9]+$ ]] || die "SMOKE_SERVER_TASK must look like ServerTasks-999999999 (got '$task')"
 [[ $timeout =~ ^[0-9]+$ ]] || die "SMOKE_TIMEOUT_SECONDS must be a whole number"
 
+sweep_group=${SWEEP_SCHEDULE_GROUP:-} sweep_schedule=${SWEEP_SCHEDULE_NAME:-}
+sweep_alias=${SWEEP_ALIAS_ARN:-} sweep_dlq=${SWEEP_DLQ_URL:-}
+from_state=false
 if [[ -z ${WEBHOOK_URL:-} || -z ${WEBHOOK_HEADER_NAME:-} || -z ${WEBHOOK_HEADER_VALUE:-} || -z ${QUEUE_URL:-} || -z ${DLQ_URL:-} ]]; then
   use_env "$env"
+  from_state=true
+  # The sweep's outputs are null (absent) with sweep_enabled = false: read them where absent
+  # cannot also mean unreadable.
+  outputs=$(tf_outputs) || die "cannot read the outputs of the $env state"
+  sweep_group=$(output_string "$outputs" sweep_schedule_group_name)
+  sweep_schedule=$(output_string "$outputs" sweep_schedule_name)
+  sweep_alias=$(output_string "$outputs" sweep_interruptions_alias_arn)
+  sweep_dlq=$(output_string "$outputs" sweep_dlq_url)
   WEBHOOK_URL=$(tf_output webhook_url)
   WEBHOOK_HEADER_NAME=$(tf_output webhook_header_name)
   WEBHOOK_HEADER_VALUE=$(tf_output webhook_header_value)
@@ -99,4 +118,35 @@ echo "smoke: process-message took it off the work queue"
 
 dlq_after=$(queue_count "$DLQ_URL" ApproximateNumberOfMessages)
 [[ $dlq_after -eq 0 ]] || die "the dead-letter queue holds $dlq_after message(s) after the smoke test"
-echo "smoke: dead-letter queue empty; $env passed"
+echo "smoke: dead-letter queue empty"
+
+# The sweep: read-only checks of what runs it, never an invocation.
+if [[ -z $sweep_schedule ]]; then
+  if [[ $from_state == true ]]; then
+    echo "smoke: $env has no sweep (sweep_enabled = false)"
+  else
+    echo "smoke: sweep not checked (set SWEEP_SCHEDULE_GROUP, SWEEP_SCHEDULE_NAME and SWEEP_ALIAS_ARN to check it)"
+  fi
+else
+  [[ -n $sweep_group && -n $sweep_alias ]] ||
+    die "the sweep's schedule $sweep_schedule is known but not its group or the live alias it must invoke"
+  schedule=$(aws scheduler get-schedule --group-name "$sweep_group" --name "$sweep_schedule" \
+    --query '[State, Target.Arn]' --output text) || die "cannot read the sweep's schedule $sweep_group/$sweep_schedule"
+  read -r schedule_state schedule_target <<<"$schedule"
+  [[ $schedule_state == ENABLED ]] || die "the sweep's schedule $sweep_group/$sweep_schedule is $schedule_state: no sweep runs"
+  [[ $schedule_target == "$sweep_alias" ]] ||
+    die "the sweep's schedule $sweep_group/$sweep_schedule invokes $schedule_target, not $sweep_alias"
+  live=$(aws lambda get-function-configuration --function-name "$sweep_alias" \
+    --query '[Version, State]' --output text) || die "cannot read $sweep_alias"
+  read -r live_version live_state <<<"$live"
+  [[ $live_version =~ ^[0-9]+$ ]] || die "$sweep_alias points at '$live_version', not a published version"
+  [[ $live_state != Failed ]] || die "$sweep_alias is on version $live_version, whose state is Failed: the sweep cannot start"
+  echo "smoke: the sweep's schedule $sweep_group/$sweep_schedule is enabled and invokes live (version $live_version, $live_state)"
+  if [[ -n $sweep_dlq ]]; then
+    sweep_dlq_count=$(queue_count "$sweep_dlq" ApproximateNumberOfMessages)
+    if ((sweep_dlq_count > 0)); then
+      echo "smoke: warning: the sweep's dead-letter queue holds $sweep_dlq_count invocation(s) Scheduler could not deliver (alarm sweep-dlq-not-empty); reported, not failed: they may predate this deploy"
+    fi
+  fi
+fi
+echo "smoke: $env passed"

@@ -7,8 +7,6 @@ octopus_server_url = "https://octopus.example.com"
 log_level                        = "INFO"
 log_retention_days               = 365
 event_source_maximum_concurrency = 2
-api_throttling_burst_limit       = 20
-api_throttling_rate_limit        = 10
 oldest_message_age_alarm_seconds = 600
 
 alarm_email = "oncall@example.com" # replace: the address must confirm the SNS subscription

@@ -5,12 +5,14 @@ mock_provider "aws" {
 }
 
 variables {
-  environment         = "dev"
-  octopus_server_url  = "https://octopus.example.com"
-  octopus_api_key     = "API-TESTTESTTESTTESTTEST"
-  webhook_token       = "0123456789abcdef0123456789abcdef"
-  accept_message_zip  = "tests/fixtures/bootstrap.zip"
-  process_message_zip = "tests/fixtures/bootstrap.zip"
+  needs_a_person_enabled  = true
+  environment             = "dev"
+  octopus_server_url      = "https://octopus.example.com"
+  octopus_api_key         = "API-TESTTESTTESTTESTTEST"
+  webhook_token           = "0123456789abcdef0123456789abcdef"
+  accept_message_zip      = "tests/fixtures/bootstrap.zip"
+  process_message_zip     = "tests/fixtures/bootstrap.zip"
+  sweep_interruptions_zip = "tests/fixtures/bootstrap.zip"
 }
 
 # Tell the accept-message function and its alias apart from each other and from process-message.
@@ -108,6 +110,41 @@ run "only_this_api_route_may_invoke_the_alias" {
     condition     = aws_lambda_permission.webhook_api.source_arn == "${aws_apigatewayv2_api.webhook.execution_arn}/*/POST/octopus/webhook"
     error_message = "the permission must be scoped to this API's execution ARN and route"
   }
+}
+
+# A deployment that raises 100 guided failures at once posts 100 webhooks within a second; a 429
+# from the stage loses them (Octopus does not send a webhook again).
+run "default_throttling_takes_a_large_deployments_burst" {
+  assert {
+    condition     = aws_apigatewayv2_stage.default.default_route_settings[0].throttling_burst_limit >= 200 && aws_apigatewayv2_stage.default.default_route_settings[0].throttling_rate_limit >= 100
+    error_message = "the stage's default throttling must take a burst of at least 200 requests and 100 per second"
+  }
+
+  assert {
+    condition     = var.api_throttling_burst_limit == 200 && var.api_throttling_rate_limit == 100
+    error_message = "the throttling defaults must be a burst of 200 and 100 requests per second"
+  }
+}
+
+run "refuses_a_burst_below_the_rate" {
+  command = plan
+
+  variables {
+    api_throttling_burst_limit = 50
+    api_throttling_rate_limit  = 100
+  }
+
+  expect_failures = [var.api_throttling_burst_limit]
+}
+
+run "refuses_a_burst_beyond_the_account_limit" {
+  command = plan
+
+  variables {
+    api_throttling_burst_limit = 5001
+  }
+
+  expect_failures = [var.api_throttling_burst_limit]
 }
 
 run "default_stage_is_throttled_and_access_logged" {

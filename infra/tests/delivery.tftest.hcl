@@ -7,12 +7,14 @@ mock_provider "aws" {
 }
 
 variables {
-  environment         = "dev"
-  octopus_server_url  = "https://octopus.example.com"
-  octopus_api_key     = "API-TESTTESTTESTTESTTEST"
-  webhook_token       = "0123456789abcdef0123456789abcdef"
-  accept_message_zip  = "tests/fixtures/bootstrap.zip"
-  process_message_zip = "tests/fixtures/bootstrap.zip"
+  needs_a_person_enabled  = true
+  environment             = "dev"
+  octopus_server_url      = "https://octopus.example.com"
+  octopus_api_key         = "API-TESTTESTTESTTESTTEST"
+  webhook_token           = "0123456789abcdef0123456789abcdef"
+  accept_message_zip      = "tests/fixtures/bootstrap.zip"
+  process_message_zip     = "tests/fixtures/bootstrap.zip"
+  sweep_interruptions_zip = "tests/fixtures/bootstrap.zip"
 }
 
 # Distinct names and ARNs, so that a group on the wrong function or alarm fails.
@@ -33,6 +35,14 @@ override_resource {
 }
 
 override_resource {
+  target = module.sweep_interruptions[0].aws_lambda_function.this
+  values = {
+    arn     = "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-sweep-interruptions"
+    version = "4"
+  }
+}
+
+override_resource {
   target = module.accept_message.aws_cloudwatch_metric_alarm.errors
   values = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-accept-message-errors" }
 }
@@ -40,6 +50,11 @@ override_resource {
 override_resource {
   target = module.process_message.aws_cloudwatch_metric_alarm.errors
   values = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-process-message-errors" }
+}
+
+override_resource {
+  target = module.sweep_interruptions[0].aws_cloudwatch_metric_alarm.errors
+  values = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-sweep-interruptions-errors" }
 }
 
 override_resource {
@@ -81,7 +96,7 @@ run "off_by_default_creates_nothing_and_terraform_moves_live" {
   }
 
   assert {
-    condition     = module.accept_message.alias.function_version == "7" && module.process_message.alias.function_version == "9"
+    condition     = module.accept_message.alias.function_version == "7" && module.process_message.alias.function_version == "9" && module.sweep_interruptions[0].alias.function_version == "4"
     error_message = "without CodeDeploy, live must point at the version this apply publishes"
   }
 
@@ -94,16 +109,17 @@ run "off_by_default_creates_nothing_and_terraform_moves_live" {
   }
 
   assert {
-    condition     = output.accept_message_version == "7" && output.process_message_version == "9"
+    condition     = output.accept_message_version == "7" && output.process_message_version == "9" && output.sweep_interruptions_version == "4"
     error_message = "the published versions must be output for scripts/deploy.sh"
   }
 }
 
 run "codedeploy_groups_shift_each_live_alias_and_roll_back_on_its_alarm" {
   variables {
-    codedeploy_enabled           = true
-    accept_message_live_version  = "6"
-    process_message_live_version = "8"
+    codedeploy_enabled               = true
+    accept_message_live_version      = "6"
+    process_message_live_version     = "8"
+    sweep_interruptions_live_version = "3"
   }
 
   assert {
@@ -115,7 +131,8 @@ run "codedeploy_groups_shift_each_live_alias_and_roll_back_on_its_alarm" {
     condition = (
       aws_codedeploy_deployment_group.this["accept_message"].deployment_group_name == "octo-responder-dev-accept-message" &&
       aws_codedeploy_deployment_group.this["process_message"].deployment_group_name == "octo-responder-dev-process-message" &&
-      length(aws_codedeploy_deployment_group.this) == 2
+      aws_codedeploy_deployment_group.this["sweep_interruptions"].deployment_group_name == "octo-responder-dev-sweep-interruptions" &&
+      length(aws_codedeploy_deployment_group.this) == 3
     )
     error_message = "one deployment group per function, named like the function (scripts/deploy.sh relies on it)"
   }
@@ -147,27 +164,30 @@ run "codedeploy_groups_shift_each_live_alias_and_roll_back_on_its_alarm" {
       !aws_codedeploy_deployment_group.this["accept_message"].alarm_configuration[0].ignore_poll_alarm_failure &&
       aws_codedeploy_deployment_group.this["accept_message"].alarm_configuration[0].alarms == toset([module.accept_message.errors_alarm.alarm_name]) &&
       aws_codedeploy_deployment_group.this["process_message"].alarm_configuration[0].enabled &&
-      aws_codedeploy_deployment_group.this["process_message"].alarm_configuration[0].alarms == toset([module.process_message.errors_alarm.alarm_name])
+      aws_codedeploy_deployment_group.this["process_message"].alarm_configuration[0].alarms == toset([module.process_message.errors_alarm.alarm_name]) &&
+      aws_codedeploy_deployment_group.this["sweep_interruptions"].alarm_configuration[0].enabled &&
+      aws_codedeploy_deployment_group.this["sweep_interruptions"].alarm_configuration[0].alarms == toset([module.sweep_interruptions[0].errors_alarm.alarm_name])
     )
     error_message = "each group must watch its own function's Errors alarm (and stop when alarms cannot be read)"
   }
 
   assert {
-    condition     = module.accept_message.alias.function_version == "6" && module.process_message.alias.function_version == "8"
+    condition     = module.accept_message.alias.function_version == "6" && module.process_message.alias.function_version == "8" && module.sweep_interruptions[0].alias.function_version == "3"
     error_message = "with CodeDeploy, Terraform must keep live on the version it points at now, not move it to the new one"
   }
 
   assert {
-    condition     = output.codedeploy_application_name == "octo-responder-dev" && output.accept_message_version == "7" && output.process_message_version == "9"
+    condition     = output.codedeploy_application_name == "octo-responder-dev" && output.accept_message_version == "7" && output.process_message_version == "9" && output.sweep_interruptions_version == "4"
     error_message = "scripts/deploy.sh needs the application and the new versions from the outputs"
   }
 }
 
 run "codedeploy_role_may_only_move_these_aliases_and_read_these_alarms" {
   variables {
-    codedeploy_enabled           = true
-    accept_message_live_version  = "6"
-    process_message_live_version = "8"
+    codedeploy_enabled               = true
+    accept_message_live_version      = "6"
+    process_message_live_version     = "8"
+    sweep_interruptions_live_version = "3"
   }
 
   assert {
@@ -185,16 +205,19 @@ run "codedeploy_role_may_only_move_these_aliases_and_read_these_alarms" {
       "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-accept-message:*",
       "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-process-message",
       "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-process-message:*",
+      "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-sweep-interruptions",
+      "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-sweep-interruptions:*",
     ])
-    error_message = "CodeDeploy's alias rights must be limited to the two functions"
+    error_message = "CodeDeploy's alias rights must be limited to the three functions"
   }
 
   assert {
     condition = toset(data.aws_iam_policy_document.codedeploy[0].statement[1].resources) == toset([
       "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-accept-message-errors",
       "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-process-message-errors",
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-sweep-interruptions-errors",
     ]) && toset(data.aws_iam_policy_document.codedeploy[0].statement[1].actions) == toset(["cloudwatch:DescribeAlarms"])
-    error_message = "CodeDeploy may only describe the two rollback alarms"
+    error_message = "CodeDeploy may only describe the three rollback alarms"
   }
 
   assert {
@@ -207,13 +230,14 @@ run "codedeploy_role_may_only_move_these_aliases_and_read_these_alarms" {
 
 run "first_deploy_with_codedeploy_creates_live_on_the_published_version" {
   variables {
-    codedeploy_enabled           = true
-    accept_message_live_version  = "published"
-    process_message_live_version = "published"
+    codedeploy_enabled               = true
+    accept_message_live_version      = "published"
+    process_message_live_version     = "published"
+    sweep_interruptions_live_version = "published"
   }
 
   assert {
-    condition     = module.accept_message.alias.function_version == "7" && module.process_message.alias.function_version == "9"
+    condition     = module.accept_message.alias.function_version == "7" && module.process_message.alias.function_version == "9" && module.sweep_interruptions[0].alias.function_version == "4"
     error_message = "with no alias yet there is nothing to shift from: live starts on the published version"
   }
 }
@@ -225,7 +249,30 @@ run "codedeploy_without_the_live_versions_is_refused" {
     codedeploy_enabled = true
   }
 
-  expect_failures = [var.accept_message_live_version, var.process_message_live_version]
+  expect_failures = [var.accept_message_live_version, var.process_message_live_version, var.sweep_interruptions_live_version]
+}
+
+# Without the sweep there is no third alias, so no third live version to give.
+run "codedeploy_without_the_sweep_needs_no_sweep_live_version" {
+  variables {
+    codedeploy_enabled           = true
+    sweep_enabled                = false
+    accept_message_live_version  = "6"
+    process_message_live_version = "8"
+  }
+
+  assert {
+    condition     = length(aws_codedeploy_deployment_group.this) == 2 && !contains(keys(aws_codedeploy_deployment_group.this), "sweep_interruptions")
+    error_message = "without the sweep, CodeDeploy must have a group for the two other functions only"
+  }
+
+  assert {
+    condition = toset(data.aws_iam_policy_document.codedeploy[0].statement[1].resources) == toset([
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-accept-message-errors",
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-process-message-errors",
+    ])
+    error_message = "without the sweep, CodeDeploy may only describe the two remaining rollback alarms"
+  }
 }
 
 run "refuses_an_unknown_deployment_config" {
@@ -328,13 +375,43 @@ run "deploy_role_permissions_stay_within_this_environment" {
   assert {
     condition = alltrue([
       for s in data.aws_iam_policy_document.github_deploy_core[0].statement :
-      toset(s.resources) == toset([
+      length(setsubtract(toset(s.resources), toset([
         "arn:aws:iam::123456789012:role/octo-responder-dev-accept-message-role",
         "arn:aws:iam::123456789012:role/octo-responder-dev-process-message-role",
+        "arn:aws:iam::123456789012:role/octo-responder-dev-sweep-interruptions-role",
         "arn:aws:iam::123456789012:role/octo-responder-dev-codedeploy",
-      ]) if anytrue([for a in s.actions : startswith(a, "iam:") && !startswith(a, "iam:Get") && !startswith(a, "iam:List")])
+        "arn:aws:iam::123456789012:role/octo-responder-dev-sweep-scheduler",
+      ]))) == 0 if anytrue([for a in s.actions : startswith(a, "iam:") && !startswith(a, "iam:Get") && !startswith(a, "iam:List")])
     ])
-    error_message = "the deploy role may change and pass only the function roles and CodeDeploy's role, never itself"
+    error_message = "the deploy role may change and pass only the function roles, CodeDeploy's role and the sweep schedule's role, never itself"
+  }
+
+  assert {
+    condition = [for s in data.aws_iam_policy_document.github_deploy_core[0].statement : s.resources if s.sid == "ManagedRoles"][0] == toset([
+      "arn:aws:iam::123456789012:role/octo-responder-dev-accept-message-role",
+      "arn:aws:iam::123456789012:role/octo-responder-dev-process-message-role",
+      "arn:aws:iam::123456789012:role/octo-responder-dev-sweep-interruptions-role",
+      "arn:aws:iam::123456789012:role/octo-responder-dev-codedeploy",
+      "arn:aws:iam::123456789012:role/octo-responder-dev-sweep-scheduler",
+    ])
+    error_message = "the deploy role must manage exactly the three function roles, CodeDeploy's role and the sweep schedule's role"
+  }
+
+  assert {
+    condition = (
+      [for s in data.aws_iam_policy_document.github_deploy_core[0].statement : s.resources if s.sid == "PassSchedulerRole"][0] == toset(["arn:aws:iam::123456789012:role/octo-responder-dev-sweep-scheduler"]) &&
+      [for s in data.aws_iam_policy_document.github_deploy_core[0].statement : one(s.condition).values if s.sid == "PassSchedulerRole"][0] == tolist(["scheduler.amazonaws.com"]) &&
+      !contains([for s in data.aws_iam_policy_document.github_deploy_core[0].statement : s.resources if s.sid == "PassManagedRoles"][0], "arn:aws:iam::123456789012:role/octo-responder-dev-sweep-scheduler")
+    )
+    error_message = "the sweep schedule's role may be passed to EventBridge Scheduler only, and no other role to Scheduler"
+  }
+
+  assert {
+    condition = toset([for s in data.aws_iam_policy_document.github_deploy_edge[0].statement : s.resources if s.sid == "SweepSchedule"][0]) == toset([
+      "arn:aws:scheduler:eu-west-1:123456789012:schedule-group/octo-responder-dev",
+      "arn:aws:scheduler:eu-west-1:123456789012:schedule/octo-responder-dev/*",
+    ])
+    error_message = "the deploy role may manage this environment's schedule group and its schedules only"
   }
 
   assert {

@@ -5,12 +5,14 @@ mock_provider "aws" {
 }
 
 variables {
-  environment         = "dev"
-  octopus_server_url  = "https://octopus.example.com"
-  octopus_api_key     = "API-TESTTESTTESTTESTTEST"
-  webhook_token       = "0123456789abcdef0123456789abcdef"
-  accept_message_zip  = "tests/fixtures/bootstrap.zip"
-  process_message_zip = "tests/fixtures/bootstrap.zip"
+  needs_a_person_enabled  = true
+  environment             = "dev"
+  octopus_server_url      = "https://octopus.example.com"
+  octopus_api_key         = "API-TESTTESTTESTTESTTEST"
+  webhook_token           = "0123456789abcdef0123456789abcdef"
+  accept_message_zip      = "tests/fixtures/bootstrap.zip"
+  process_message_zip     = "tests/fixtures/bootstrap.zip"
+  sweep_interruptions_zip = "tests/fixtures/bootstrap.zip"
 }
 
 run "everything_at_rest_is_encrypted_with_the_rotating_key" {
@@ -24,8 +26,8 @@ run "everything_at_rest_is_encrypted_with_the_rotating_key" {
   }
 
   assert {
-    condition     = aws_sqs_queue.messages.kms_master_key_id == aws_kms_key.this.arn && aws_sqs_queue.messages_dlq.kms_master_key_id == aws_kms_key.this.arn
-    error_message = "both queues must be encrypted with the responder's key"
+    condition     = alltrue([for q in [aws_sqs_queue.messages, aws_sqs_queue.messages_dlq, aws_sqs_queue.sweep_dlq[0]] : q.kms_master_key_id == aws_kms_key.this.arn])
+    error_message = "every queue (work, dead-letter, the sweep schedule's dead-letter) must be encrypted with the responder's key"
   }
 
   assert {
@@ -38,7 +40,7 @@ run "everything_at_rest_is_encrypted_with_the_rotating_key" {
 
   assert {
     condition = alltrue([
-      for g in [module.accept_message.log_group, module.process_message.log_group, aws_cloudwatch_log_group.api_access] :
+      for g in concat([for fn in values(local.functions) : fn.log_group], [aws_cloudwatch_log_group.api_access]) :
       g.kms_key_id == aws_kms_key.this.arn
     ])
     error_message = "all log groups must be encrypted with the responder's key"
@@ -53,7 +55,7 @@ run "everything_at_rest_is_encrypted_with_the_rotating_key" {
 run "log_groups_keep_logs_for_the_retention_period" {
   assert {
     condition = alltrue([
-      for g in [module.accept_message.log_group, module.process_message.log_group, aws_cloudwatch_log_group.api_access] :
+      for g in concat([for fn in values(local.functions) : fn.log_group], [aws_cloudwatch_log_group.api_access]) :
       g.retention_in_days == 30
     ])
     error_message = "every log group must have a retention (30 days by default)"
@@ -72,7 +74,7 @@ run "retention_follows_the_variable" {
 
   assert {
     condition = alltrue([
-      for g in [module.accept_message.log_group, module.process_message.log_group, aws_cloudwatch_log_group.api_access] :
+      for g in concat([for fn in values(local.functions) : fn.log_group], [aws_cloudwatch_log_group.api_access]) :
       g.retention_in_days == 365
     ])
     error_message = "log retention must follow var.log_retention_days"
@@ -132,7 +134,11 @@ run "alarms_notify_the_email_topic_and_an_existing_topic" {
 
   assert {
     condition = alltrue([
-      for a in [aws_cloudwatch_metric_alarm.dlq_not_empty, module.process_message.errors_alarm, module.accept_message.errors_alarm, aws_cloudwatch_metric_alarm.oldest_message_age] :
+      for a in concat(
+        [aws_cloudwatch_metric_alarm.dlq_not_empty, aws_cloudwatch_metric_alarm.oldest_message_age],
+        [for fn in values(local.functions) : fn.errors_alarm],
+        aws_cloudwatch_metric_alarm.sweep_dlq_not_empty, aws_cloudwatch_metric_alarm.sweep_enqueued,
+      ) :
       a.alarm_actions == toset([aws_sns_topic.alarms[0].arn, "arn:aws:sns:eu-west-1:123456789012:chatops"]) && a.actions_enabled
     ])
     error_message = "every alarm must notify the email topic and the existing topic"

@@ -6,12 +6,14 @@ mock_provider "aws" {
 }
 
 variables {
-  environment         = "dev"
-  octopus_server_url  = "https://octopus.example.com"
-  octopus_api_key     = "API-TESTTESTTESTTESTTEST"
-  webhook_token       = "0123456789abcdef0123456789abcdef"
-  accept_message_zip  = "tests/fixtures/bootstrap.zip"
-  process_message_zip = "tests/fixtures/bootstrap.zip"
+  needs_a_person_enabled  = true
+  environment             = "dev"
+  octopus_server_url      = "https://octopus.example.com"
+  octopus_api_key         = "API-TESTTESTTESTTESTTEST"
+  webhook_token           = "0123456789abcdef0123456789abcdef"
+  accept_message_zip      = "tests/fixtures/bootstrap.zip"
+  process_message_zip     = "tests/fixtures/bootstrap.zip"
+  sweep_interruptions_zip = "tests/fixtures/bootstrap.zip"
 }
 
 override_resource {
@@ -80,8 +82,9 @@ run "environment_names_the_secrets_and_never_holds_them" {
       OCTOPUS_REQUEST_TIMEOUT_MS = "10000"
       MAX_CONCURRENCY            = "4"
       DRY_RUN                    = "false"
+      NEEDS_A_PERSON_TOPIC_ARN   = aws_sns_topic.needs_a_person[0].arn
     })
-    error_message = "process-message's environment must be the environment, server URL, API key parameter name, timeout, concurrency and dry-run flag"
+    error_message = "process-message's environment must be the environment, server URL, API key parameter name, timeout, concurrency, dry-run flag and needs-a-person topic ARN"
   }
 
   assert {
@@ -158,7 +161,7 @@ run "every_function_knows_its_environment_for_metrics" {
   }
 
   assert {
-    condition = length(local.functions) >= 2 && alltrue([
+    condition = length(local.functions) == 3 && alltrue([
       for fn in values(local.functions) : fn.function.environment[0].variables.ENVIRONMENT == "staging"
     ])
     error_message = "every function's environment must carry ENVIRONMENT = var.environment (the EMF Environment dimension)"

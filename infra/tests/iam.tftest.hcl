@@ -6,12 +6,14 @@ mock_provider "aws" {
 }
 
 variables {
-  environment         = "dev"
-  octopus_server_url  = "https://octopus.example.com"
-  octopus_api_key     = "API-TESTTESTTESTTESTTEST"
-  webhook_token       = "0123456789abcdef0123456789abcdef"
-  accept_message_zip  = "tests/fixtures/bootstrap.zip"
-  process_message_zip = "tests/fixtures/bootstrap.zip"
+  needs_a_person_enabled  = true
+  environment             = "dev"
+  octopus_server_url      = "https://octopus.example.com"
+  octopus_api_key         = "API-TESTTESTTESTTESTTEST"
+  webhook_token           = "0123456789abcdef0123456789abcdef"
+  accept_message_zip      = "tests/fixtures/bootstrap.zip"
+  process_message_zip     = "tests/fixtures/bootstrap.zip"
+  sweep_interruptions_zip = "tests/fixtures/bootstrap.zip"
 }
 
 # Distinct ARNs, so that a statement on the wrong queue, parameter or log group fails.
@@ -92,7 +94,7 @@ run "each_function_runs_as_its_own_role" {
 run "no_wildcards_in_function_policies" {
   assert {
     condition = alltrue(flatten([
-      for doc in [module.accept_message.policy_document, module.process_message.policy_document] : [
+      for doc in concat([for fn in values(local.functions) : fn.policy_document], [data.aws_iam_policy_document.scheduler[0]]) : [
         for s in doc.statement : concat(
           [for a in s.actions : !strcontains(a, "*")],
           [for r in s.resources : r != "*" && startswith(r, "arn:")],
@@ -100,7 +102,7 @@ run "no_wildcards_in_function_policies" {
         )
       ]
     ]))
-    error_message = "function policies must name every action and scope every resource to an ARN (no \"*\", no Not*)"
+    error_message = "function and schedule policies must name every action and scope every resource to an ARN (no \"*\", no Not*)"
   }
 }
 
@@ -140,8 +142,8 @@ run "accept_message_may_only_send_and_read_its_token" {
 
 run "process_message_may_only_consume_and_read_its_api_key" {
   assert {
-    condition     = toset(flatten([for s in module.process_message.policy_document.statement : s.actions])) == toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "kms:Decrypt", "ssm:GetParameter", "logs:CreateLogStream", "logs:PutLogEvents"])
-    error_message = "process-message may only receive/delete/get attributes, read its parameter, decrypt for those, and write logs"
+    condition     = toset(flatten([for s in module.process_message.policy_document.statement : s.actions])) == toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "kms:Decrypt", "ssm:GetParameter", "sns:Publish", "kms:GenerateDataKey", "logs:CreateLogStream", "logs:PutLogEvents"])
+    error_message = "process-message may only receive/delete/get attributes, read its parameter, decrypt for those, publish to the needs-a-person topic (and use the key for it), and write logs"
   }
 
   assert {
@@ -165,10 +167,11 @@ run "process_message_may_only_consume_and_read_its_api_key" {
       s.resources == toset([aws_kms_key.this.arn]) && length(s.condition) == 1 && contains([
         "kms:EncryptionContext:aws:sqs:arn=${aws_sqs_queue.messages.arn}",
         "kms:EncryptionContext:PARAMETER_ARN=${aws_ssm_parameter.octopus_api_key.arn}",
+        "kms:ViaService=sns.eu-west-1.amazonaws.com",
       ], "${one(s.condition).variable}=${one(one(s.condition).values)}")
       if anytrue([for a in s.actions : startswith(a, "kms:")])
     ])
-    error_message = "process-message may decrypt only for its queue and its parameter (encryption context)"
+    error_message = "process-message may use the key only for its queue and its parameter (encryption context) and through SNS (the needs-a-person topic)"
   }
 }
 

@@ -5,12 +5,14 @@ mock_provider "aws" {
 }
 
 variables {
-  environment         = "dev"
-  octopus_server_url  = "https://octopus.example.com"
-  octopus_api_key     = "API-TESTTESTTESTTESTTEST"
-  webhook_token       = "0123456789abcdef0123456789abcdef"
-  accept_message_zip  = "tests/fixtures/bootstrap.zip"
-  process_message_zip = "tests/fixtures/bootstrap.zip"
+  needs_a_person_enabled  = true
+  environment             = "dev"
+  octopus_server_url      = "https://octopus.example.com"
+  octopus_api_key         = "API-TESTTESTTESTTESTTEST"
+  webhook_token           = "0123456789abcdef0123456789abcdef"
+  accept_message_zip      = "tests/fixtures/bootstrap.zip"
+  process_message_zip     = "tests/fixtures/bootstrap.zip"
+  sweep_interruptions_zip = "tests/fixtures/bootstrap.zip"
 }
 
 override_resource {

@@ -93,6 +93,28 @@ async fn queues_a_guided_failure_with_the_canonical_rule_attributes_and_answers_
 }
 
 #[tokio::test]
+async fn queues_the_then_answer_of_a_retry_rule_as_the_then_attribute() {
+    let setup = setup();
+
+    let (status, body) = setup
+        .send(authed(
+            "type=Guidance&action=Retry&maximumretry=2&then=exclude",
+            GUIDED_FAILURE,
+        ))
+        .await;
+
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let queued = setup.queued();
+    assert_eq!(attribute(&queued[0], "Then"), Some("Exclude"));
+    let (_, _) = setup.send(authed("type=Guidance&action=Retry", GUIDED_FAILURE)).await;
+    assert_eq!(
+        attribute(&setup.queued()[1], "Then"),
+        Some("Fail"),
+        "the original URLs keep their meaning"
+    );
+}
+
+#[tokio::test]
 async fn handles_the_api_gateway_fixture_as_lambda_delivers_it() {
     let setup = setup();
     let request = lambda_http::request::from_str(APIGW_RETRY).unwrap();
@@ -182,6 +204,18 @@ async fn answers_400_naming_what_is_accepted_for_a_bad_webhook_url() {
         ),
         ("type=Guidance&action=Retry&maximumretry=11", "from 0 to 10"),
         ("type=Guidance&action=Retry&maximumretry=abc", "from 0 to 10"),
+        (
+            "type=Guidance&action=Retry&then=Proceed",
+            "`then` must be one of Fail, Exclude, Ignore, Leave",
+        ),
+        (
+            "type=Guidance&action=Fail&then=Exclude",
+            "`then` goes only with action=Retry",
+        ),
+        (
+            "type=Result&action=Proceed&then=Fail",
+            "`then` goes only with action=Retry",
+        ),
     ];
 
     for (query, expected) in cases {

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::scenarios::{ColdStarts, RoundTrips};
 use crate::stats::{max, median, ms};
+use crate::sweep::{SweepRun, SweepScenario};
 
 pub const READY_BUDGET: Duration = Duration::from_millis(25);
 pub const RSS_BUDGET_KIB: u64 = 24 * 1024;
@@ -20,15 +21,22 @@ pub struct Measurements {
     pub cold_starts: usize,
     pub accept_cold: ColdStarts,
     pub process_cold: ColdStarts,
+    pub sweep_cold: ColdStarts,
     pub accept_cold_ssm: ColdStarts,
     pub process_cold_ssm: ColdStarts,
+    pub sweep_cold_ssm: ColdStarts,
     pub accept_rss_kib: u64,
     pub process_rss_kib: u64,
+    pub sweep_rss_kib: u64,
     pub accept_zip_bytes: u64,
     pub process_zip_bytes: u64,
+    pub sweep_zip_bytes: u64,
     pub latency: Duration,
     /// Single guided failure, already responsible, 10 deployments, 1 deployment x 10.
     pub round_trips: [RoundTrips; 4],
+    pub sweep_scenario: SweepScenario,
+    /// One sweep of `sweep_scenario` with `latency` on every Octopus request.
+    pub sweep: SweepRun,
     pub accept_overhead_mean: Duration,
     pub accept_overhead_p99: Duration,
     pub accept_rps: f64,
@@ -58,6 +66,7 @@ impl Measurements {
         for (what, cold) in [
             ("accept-message cold start to ready (median)", &self.accept_cold),
             ("process-message cold start to ready (median)", &self.process_cold),
+            ("sweep-interruptions cold start to ready (median)", &self.sweep_cold),
         ] {
             let m = median(&cold.ready);
             add(
@@ -70,12 +79,14 @@ impl Measurements {
         for (what, kib) in [
             ("accept-message peak RSS", self.accept_rss_kib),
             ("process-message peak RSS", self.process_rss_kib),
+            ("sweep-interruptions peak RSS", self.sweep_rss_kib),
         ] {
             add(what, mib(kib * 1024), mib(RSS_BUDGET_KIB * 1024), kib <= RSS_BUDGET_KIB);
         }
         for (what, bytes) in [
             ("accept-message zip (arm64)", self.accept_zip_bytes),
             ("process-message zip (arm64)", self.process_zip_bytes),
+            ("sweep-interruptions zip (arm64)", self.sweep_zip_bytes),
         ] {
             add(
                 what,
@@ -106,6 +117,16 @@ impl Measurements {
             ),
             single.duration <= latency_limit,
         );
+        let sweep = &self.sweep_scenario;
+        add(
+            "sweep: Octopus requests per sweep (spaces + subscription pages + pending pages)",
+            self.sweep.requests.to_string(),
+            format!(
+                "= {} (for {} pending interruptions)",
+                sweep.expected_requests, sweep.pending
+            ),
+            self.sweep.requests == sweep.expected_requests && self.sweep.per_interruption == 0,
+        );
         add(
             "accept-message handler per request, without SQS (mean)",
             format!("{} ms", ms(self.accept_overhead_mean)),
@@ -124,6 +145,7 @@ impl Measurements {
         };
         let trips = |r: &RoundTrips| json!({"duration_ms": ms(r.duration), "requests": r.requests, "sequential_round_trips": r.sequential});
         let [single, responsible, ten, one] = &self.round_trips;
+        let scenario = &self.sweep_scenario;
         json!({
             "cold_starts_per_function": self.cold_starts,
             "accept_message": {
@@ -145,6 +167,29 @@ impl Measurements {
                 "batch_10_deployments": trips(ten),
                 "batch_10_records_one_deployment": trips(one),
             },
+            "sweep_interruptions": {
+                "cold_start": cold(&self.sweep_cold),
+                "cold_start_secret_from_ssm": cold(&self.sweep_cold_ssm),
+                "peak_rss_kib": self.sweep_rss_kib,
+                "zip_bytes": self.sweep_zip_bytes,
+                "scenario": {
+                    "spaces": scenario.spaces,
+                    "subscriptions": scenario.subscriptions,
+                    "subscriptions_pointing_at_the_responder": scenario.usable,
+                    "pending_interruptions": scenario.pending,
+                    "queued": scenario.expected_queued.len(),
+                    "octopus_page_size": scenario.page_size,
+                },
+                "injected_latency_ms": ms(self.latency),
+                "sweep": {
+                    "duration_ms": ms(self.sweep.duration),
+                    "requests": self.sweep.requests,
+                    "expected_requests": scenario.expected_requests,
+                    "requests_naming_one_interruption": self.sweep.per_interruption,
+                    "sequential_round_trips": self.sweep.sequential,
+                    "messages_queued": self.sweep.queued_messages,
+                },
+            },
             "budgets": self.budgets().iter().map(|b| json!({"what": b.what, "measured": b.measured, "limit": b.limit, "met": b.met})).collect::<Vec<_>>(),
         })
     }
@@ -160,47 +205,57 @@ impl Measurements {
                 ms(max(&c.first_invocation))
             )
         };
-        let _ = writeln!(out, "| measure | accept-message | process-message |");
-        let _ = writeln!(out, "| --- | --- | --- |");
+        let scenario = &self.sweep_scenario;
         let _ = writeln!(
             out,
-            "| cold start: spawn to ready for the first event, median of {n} | {} | {} |",
+            "| measure | accept-message | process-message | sweep-interruptions |"
+        );
+        let _ = writeln!(out, "| --- | --- | --- | --- |");
+        let _ = writeln!(
+            out,
+            "| cold start: spawn to ready for the first event, median of {n} | {} | {} | {} |",
             cold(&self.accept_cold),
-            cold(&self.process_cold)
+            cold(&self.process_cold),
+            cold(&self.sweep_cold)
         );
         let _ = writeln!(
             out,
-            "| first invocation, median of {n} | {} | {} |",
+            "| first invocation (the sweep: one whole sweep), median of {n} | {} | {} | {} |",
             first(&self.accept_cold),
-            first(&self.process_cold)
+            first(&self.process_cold),
+            first(&self.sweep_cold)
         );
         let _ = writeln!(
             out,
-            "| cold start with the secret read from SSM (moto on loopback), median of {n} | {} | {} |",
+            "| cold start with the secret read from SSM (moto on loopback), median of {n} | {} | {} | {} |",
             cold(&self.accept_cold_ssm),
-            cold(&self.process_cold_ssm)
+            cold(&self.process_cold_ssm),
+            cold(&self.sweep_cold_ssm)
         );
         let _ = writeln!(
             out,
-            "| peak RSS over 10 records | {} | {} |",
+            "| peak RSS (10 webhooks; a batch of 10 records; 3 sweeps of {} pending) | {} | {} | {} |",
+            scenario.pending,
             mib(self.accept_rss_kib * 1024),
-            mib(self.process_rss_kib * 1024)
+            mib(self.process_rss_kib * 1024),
+            mib(self.sweep_rss_kib * 1024)
         );
         let _ = writeln!(
             out,
-            "| zip (arm64) | {} | {} |",
+            "| zip (arm64) | {} | {} | {} |",
             mib(self.accept_zip_bytes),
-            mib(self.process_zip_bytes)
+            mib(self.process_zip_bytes),
+            mib(self.sweep_zip_bytes)
         );
         let _ = writeln!(
             out,
-            "| handler per request without SQS: mean, p99 | {} ms, {} ms | |",
+            "| handler per request without SQS: mean, p99 | {} ms, {} ms | | |",
             ms(self.accept_overhead_mean),
             ms(self.accept_overhead_p99)
         );
         let _ = writeln!(
             out,
-            "| requests/s into the local queue (moto), 8 at once | {:.0} | |",
+            "| requests/s into the local queue (moto), 8 at once | {:.0} | | |",
             self.accept_rps
         );
         let _ = writeln!(out);
@@ -230,6 +285,36 @@ impl Measurements {
                 r.sequential
             );
         }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "sweep-interruptions against its own Octopus simulator with {} ms added to every request: \
+             {} spaces, {} subscriptions ({} pointing at the responder), {} pending interruptions of which \
+             {} are past the grace period with no webhook, pages of {}:",
+            ms(self.latency),
+            scenario.spaces,
+            scenario.subscriptions,
+            scenario.usable,
+            scenario.pending,
+            scenario.expected_queued.len(),
+            scenario.page_size
+        );
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "| scenario | end to end | Octopus requests | expected: spaces + subscription pages + pending pages | requests naming one interruption | sequential round trips | queued |"
+        );
+        let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- |");
+        let _ = writeln!(
+            out,
+            "| one sweep (`{{}}` through the Runtime API) | {} ms | {} | {} | {} | {} | {} |",
+            ms(self.sweep.duration),
+            self.sweep.requests,
+            scenario.expected_requests,
+            self.sweep.per_interruption,
+            self.sweep.sequential,
+            self.sweep.queued_messages
+        );
         let _ = writeln!(out);
         let _ = writeln!(out, "| budget | measured | limit | met |");
         let _ = writeln!(out, "| --- | --- | --- | --- |");
@@ -262,26 +347,42 @@ impl Measurements {
              to the first poll for an event (what Lambda reports as Init Duration, without the sandbox \
              and download). Peak RSS is the process's `VmHWM`. Round trips are read from the \
              simulator's request log: the longest chain of requests each starting after the previous \
-             one finished.\n\n\
+             one finished. The sweep is invoked as its schedule invokes it, with `{{}}`, against an Octopus \
+             simulator of its own; its answer (the summary JSON) and what it put on its FIFO queue are \
+             checked against the scenario on every invocation.\n\n\
              {table}\n\
              ## Against published figures\n\n\
              - A minimal Rust Lambda is reported to initialise in about 18-22 ms with 16 MB used; \
-             Node.js functions typically take 80-300 ms to cold start and .NET 200-700 ms. Here both \
-             functions are ready in {accept} ms and {process} ms (median), with {accept_rss} and \
-             {process_rss} peak RSS. Reading a secret from SSM at cold start adds one SSM call \
+             Node.js functions typically take 80-300 ms to cold start and .NET 200-700 ms. Here the \
+             three functions are ready in {accept} ms, {process} ms and {sweep} ms (median), with \
+             {accept_rss}, {process_rss} and {sweep_rss} peak RSS. Reading a secret from SSM at cold start adds one SSM call \
              (measured against moto on loopback; against AWS add its network latency).\n\
              - The original process-message made at least 8 sequential calls to Octopus per message \
              (root document, current user, spaces, space home, space, events, interruptions, take \
              responsibility, submit). This one makes {sequential} for a guided failure (the event count \
              and the interruption listing run concurrently, then take responsibility, then submit) \
              and 2 when responsibility is already held: at {latency} ms per request that is {e2e} ms \
-             end to end, against at least {original} ms for 8 sequential calls.\n\n\
+             end to end, against at least {original} ms for 8 sequential calls.\n\
+             - A sweep costs one request per page: of spaces, of each space's subscriptions, and of the \
+             pending interruptions of each space where a subscription points at the responder; never \
+             one per interruption. For {pending} pending interruptions in {spaces} spaces that is \
+             {sweep_requests} requests ({sweep_sequential} in sequence, the spaces being read \
+             concurrently), {sweep_e2e} ms end to end at {latency} ms per request, including queueing \
+             the {queued} it found.\n\n\
              Reproduce: `make bench` (builds the zips and the release binaries first).\n",
             table = self.to_markdown(),
             accept = ms(median(&self.accept_cold.ready)),
             process = ms(median(&self.process_cold.ready)),
             accept_rss = mib(self.accept_rss_kib * 1024),
             process_rss = mib(self.process_rss_kib * 1024),
+            sweep = ms(median(&self.sweep_cold.ready)),
+            sweep_rss = mib(self.sweep_rss_kib * 1024),
+            pending = self.sweep_scenario.pending,
+            spaces = self.sweep_scenario.spaces,
+            sweep_requests = self.sweep.requests,
+            sweep_sequential = self.sweep.sequential,
+            sweep_e2e = ms(self.sweep.duration),
+            queued = self.sweep.queued_messages,
             sequential = single.sequential,
             latency = ms(self.latency),
             e2e = ms(single.duration),

@@ -12,6 +12,7 @@ use octopus_sim::{Simulator, Target};
 
 use crate::function::{BenchError, Running};
 use crate::stats;
+use crate::sweep::{GRACE_SECONDS, SweepScenario, WEBHOOK_URL};
 
 pub const HEADER: &str = "X-Octopus-Webhook-Token";
 pub const TOKEN: &str = "bench-webhook-token-0123456789";
@@ -27,6 +28,32 @@ pub struct Stage {
     pub moto_endpoint: String,
     pub accept_binary: PathBuf,
     pub process_binary: PathBuf,
+    pub sweep_binary: PathBuf,
+    /// The sweep's own simulator, holding only [`SweepScenario`].
+    pub sweep_sim: Simulator,
+    pub sweep_scenario: SweepScenario,
+    /// The FIFO queue the sweep's cold starts and memory runs queue to.
+    pub sweep_queue_url: String,
+    /// A FIFO queue only the checked sweep queues to.
+    pub sweep_check_queue_url: String,
+}
+
+/// The function a measurement runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    Accept,
+    Process,
+    Sweep,
+}
+
+impl Function {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Accept => "accept-message",
+            Self::Process => "process-message",
+            Self::Sweep => "sweep-interruptions",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +107,20 @@ impl Stage {
         env
     }
 
+    /// The sweep over its own simulator, queueing to the sweep queue.
+    pub fn sweep_env(&self, secrets: Secrets) -> Vec<(String, String)> {
+        let mut env = self.aws_env();
+        env.push(("OCTOPUS_SERVER_URL".into(), self.sweep_sim.base_url()));
+        env.push(match secrets {
+            Secrets::Inline => ("OCTOPUS_API_KEY".into(), self.sweep_sim.api_key().to_owned()),
+            Secrets::Ssm => ("OCTOPUS_API_KEY_PARAMETER".into(), API_KEY_PARAMETER.into()),
+        });
+        env.push(("QUEUE_URL".into(), self.sweep_queue_url.clone()));
+        env.push(("WEBHOOK_URLS".into(), WEBHOOK_URL.into()));
+        env.push(("SWEEP_GRACE_SECONDS".into(), GRACE_SECONDS.to_string()));
+        env
+    }
+
     /// An API Gateway event carrying the webhook for a new guided failure.
     pub fn webhook_event(&self) -> Result<String, BenchError> {
         let target = self.sim.add_deployment("Spaces-1");
@@ -118,26 +159,29 @@ impl Stage {
         Ok((target, self.sqs_event(&[(raised.event_id, RETRY)])?))
     }
 
-    pub async fn cold_starts(&self, accept: bool, secrets: Secrets, runs: usize) -> Result<ColdStarts, BenchError> {
+    /// Cold starts of `function`; the sweep's first invocation is a whole sweep of its scenario.
+    pub async fn cold_starts(
+        &self,
+        function: Function,
+        secrets: Secrets,
+        runs: usize,
+    ) -> Result<ColdStarts, BenchError> {
         let mut result = ColdStarts::default();
         for _ in 0..runs {
-            let (binary, name, env, event) = if accept {
-                (
-                    &self.accept_binary,
-                    "accept-message",
-                    self.accept_env(secrets),
-                    self.webhook_event()?,
-                )
-            } else {
-                (
+            let (binary, env, event) = match function {
+                Function::Accept => (&self.accept_binary, self.accept_env(secrets), self.webhook_event()?),
+                Function::Process => (
                     &self.process_binary,
-                    "process-message",
                     self.process_env(secrets),
                     self.guided_failure_event()?.1,
-                )
+                ),
+                Function::Sweep => (&self.sweep_binary, self.sweep_env(secrets), "{}".to_owned()),
             };
-            let mut running = Running::start(binary, name, &env).await?;
-            let (first, _) = running.invoke(event).await?;
+            let mut running = Running::start(binary, function.name(), &env).await?;
+            let (first, answer) = running.invoke(event).await?;
+            if function == Function::Sweep {
+                self.sweep_scenario.check_summary(&answer.body)?;
+            }
             result.ready.push(running.ready);
             result.first_invocation.push(first);
             running.stop().await;
@@ -172,6 +216,25 @@ impl Stage {
             })
             .collect();
         running.invoke(self.sqs_event(&records)?).await?;
+        let peak = running.peak_rss_kib().ok_or("no /proc status")?;
+        running.stop().await;
+        Ok(peak)
+    }
+}
+
+impl Stage {
+    /// Peak RSS of sweep-interruptions over 3 sweeps of its scenario, in KiB.
+    pub async fn sweep_peak_rss(&self) -> Result<u64, BenchError> {
+        let mut running = Running::start(
+            &self.sweep_binary,
+            Function::Sweep.name(),
+            &self.sweep_env(Secrets::Inline),
+        )
+        .await?;
+        for _ in 0..3 {
+            let (_, answer) = running.invoke("{}".to_owned()).await?;
+            self.sweep_scenario.check_summary(&answer.body)?;
+        }
         let peak = running.peak_rss_kib().ok_or("no /proc status")?;
         running.stop().await;
         Ok(peak)

@@ -1,18 +1,24 @@
 //! The demo script. Each step prints what was sent and what Octopus (the simulator) ended up
 //! with, and checks it against what the rule promises.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use accept_message::{Acceptor, SqsPublisher, WebhookAuth};
 use harness::apigw::WebhookRequest;
 use harness::{Moto, sqs};
 use lambda_http::http::HeaderName;
 use octopus::{Deadline, HttpOctopus, Settings};
-use octopus_sim::Simulator;
+use octopus_sim::{Simulator, SubscriptionFilter, SubscriptionSpec};
 use process_message::{Handler, Options};
+use sweep_interruptions::subscriptions::WebhookUrls;
+use sweep_interruptions::{SweepSettings, Sweeper, Window};
 
 const HEADER: &str = "X-Octopus-Webhook-Token";
 const TOKEN: &str = "demo-webhook-token";
+/// The responder's webhook URL, as the subscriptions in Octopus name it.
+const WEBHOOK_URL: &str = "https://hooks.example.com/octopus/webhook";
+/// How long the sweep leaves an interruption to its webhook (the default, five minutes).
+const GRACE: Duration = Duration::from_secs(300);
 
 pub type DemoError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -23,6 +29,7 @@ struct Demo {
     dlq_url: String,
     acceptor: Acceptor<SqsPublisher>,
     responder: Handler<HttpOctopus>,
+    sweeper: Sweeper<SqsPublisher>,
 }
 
 pub async fn run() -> Result<(), DemoError> {
@@ -37,10 +44,21 @@ pub async fn run() -> Result<(), DemoError> {
         Some(TOKEN.to_owned().into()),
     );
     let octopus = HttpOctopus::new(Settings::new(sim.base_url().parse()?, sim.api_key().to_owned().into()))?;
+    let sweep = SweepSettings {
+        webhook_urls: WebhookUrls::parse(WEBHOOK_URL)?,
+        spaces: None,
+        window: Window {
+            grace: GRACE,
+            ..Window::default()
+        },
+        dry_run: false,
+    };
+    let publisher = SqsPublisher::new(sqs.clone(), queue_url.clone());
     let demo = Demo {
-        acceptor: Acceptor::new(SqsPublisher::new(sqs.clone(), queue_url.clone()), auth),
+        acceptor: Acceptor::new(publisher.clone(), auth),
         // The demo prints its own report; the EMF metric lines would only clutter it.
-        responder: Handler::new(octopus, Options::default()).with_metrics(std::sync::Arc::new(|_: &str| {})),
+        responder: Handler::new(octopus.clone(), Options::default()).with_metrics(std::sync::Arc::new(|_: &str| {})),
+        sweeper: Sweeper::new(octopus, publisher, sweep).with_metrics(std::sync::Arc::new(|_: &str| {})),
         sim,
         sqs,
         queue_url,
@@ -93,6 +111,8 @@ impl Demo {
             .map(|i| i["IsPending"] == true);
         expect(still_pending == Some(true), "the forged request changed nothing")?;
 
+        self.lost_webhook().await?;
+
         let (queued, dead) = (
             sqs::depth(&self.sqs, &self.queue_url).await?,
             sqs::depth(&self.sqs, &self.dlq_url).await?,
@@ -103,7 +123,7 @@ impl Demo {
             self.sim.submissions().len()
         );
         expect(
-            queued == 0 && dead == 0 && self.sim.submissions().len() == 3,
+            queued == 0 && dead == 0 && self.sim.submissions().len() == 4,
             "everything answered, nothing lost",
         )?;
         println!("\ndemo finished: every outcome as expected");
@@ -128,6 +148,104 @@ impl Demo {
             "   POST /octopus/webhook?{query}{who}\n     -> {} {answer}",
             response.status().as_u16()
         );
+        self.respond().await
+    }
+
+    /// Section 4: a subscription points at the responder, but its webhook for one guided failure
+    /// never arrives. The scheduled sweep finds the interruption once the grace period is over,
+    /// queues it, and process-message answers it by the subscription's rule.
+    async fn lost_webhook(&self) -> Result<(), DemoError> {
+        println!(
+            "\n4. A webhook is lost: Octopus raised a guided failure {} minutes ago and nothing arrived.",
+            2 * GRACE.as_secs() / 60
+        );
+        let query = "type=Guidance&action=Retry&maximumretry=2";
+        let uri = format!("{WEBHOOK_URL}?{query}");
+        self.sim.add_subscription(
+            "Spaces-1",
+            SubscriptionSpec {
+                name: "retry guided failures".to_owned(),
+                is_disabled: false,
+                webhook_uri: uri.clone(),
+                header_key: Some(HEADER.to_owned()),
+                header_value: Some(TOKEN.to_owned()),
+                filter: SubscriptionFilter {
+                    event_categories: vec!["GuidedFailureInterruptionRaised".to_owned()],
+                    ..SubscriptionFilter::default()
+                },
+            },
+        );
+        println!("   subscription \"retry guided failures\" (Spaces-1) -> {uri}");
+        let lost = self.sim.raise_guided_failure(&self.sim.add_deployment("Spaces-1"), &[]);
+        let aged = SystemTime::now()
+            .checked_sub(2 * GRACE)
+            .ok_or("the clock is before the epoch")?;
+        // Back-dated past the grace period; no webhook is posted to accept-message for it.
+        if !self.sim.set_created(&lost.interruption_id, aged) {
+            return Err(format!("the simulator does not know {}", lost.interruption_id).into());
+        }
+        let fresh = self.sim.raise_guided_failure(&self.sim.add_deployment("Spaces-1"), &[]);
+        println!(
+            "   pending: {} (raised {} minutes ago, webhook lost), {} (raised just now, webhook may still come)",
+            lost.interruption_id,
+            2 * GRACE.as_secs() / 60,
+            fresh.interruption_id
+        );
+
+        let summary = self
+            .sweeper
+            .sweep(
+                time::OffsetDateTime::now_utc(),
+                Deadline::after(Duration::from_secs(30)),
+            )
+            .await?;
+        println!(
+            "   sweep-interruptions (grace {} minutes): {} space(s), {} subscription(s) pointing at the responder, {} pending",
+            GRACE.as_secs() / 60,
+            summary.spaces,
+            summary.subscriptions_usable,
+            summary.pending_seen,
+        );
+        for queued in &summary.enqueued {
+            println!(
+                "     queued:     {} by \"{}\" ({})",
+                queued.interruption_id,
+                queued.subscriptions.join("\", \""),
+                queued.rule
+            );
+        }
+        for (reason, count) in &summary.not_enqueued {
+            let why = match *reason {
+                "no_rule" => "no subscription pointing at the responder would send it",
+                "within_grace" => "younger than the grace period: its webhook may still come",
+                other => other,
+            };
+            println!("     not queued: {count}, {why}");
+        }
+        let queued: Vec<&str> = summary.enqueued.iter().map(|q| q.interruption_id.as_str()).collect();
+        expect(
+            queued == [lost.interruption_id.as_str()],
+            "the sweep queued the interruption whose webhook was lost, and only that one",
+        )?;
+        self.respond().await?;
+        let (value, notes) = self.last_answer("Guidance")?;
+        expect(
+            value == "Retry" && notes.contains("Found by the sweep: no webhook arrived"),
+            "the lost webhook's guided failure is answered Retry, its Notes say the sweep found it",
+        )?;
+        let fresh_pending = self
+            .sim
+            .interruption(&fresh.interruption_id)
+            .map(|i| i["IsPending"] == true);
+        expect(
+            fresh_pending == Some(true),
+            "the guided failure raised just now is left to its webhook",
+        )?;
+        Ok(())
+    }
+
+    /// Lets process-message drain the queue, as the SQS event source mapping would.
+    async fn respond(&self) -> Result<(), DemoError> {
         let responder = &self.responder;
         let stats = sqs::pump(&self.sqs, &self.queue_url, 10, 10, |event| async move {
             let deadline = Deadline::after(Duration::from_secs(30));

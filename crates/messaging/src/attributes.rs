@@ -5,8 +5,10 @@
 pub const TYPE: &str = "Type";
 /// The answer: `Fail|Retry|Ignore|Exclude` or `Proceed|Abort`.
 pub const ACTION: &str = "Action";
-/// Retries allowed per deployment, `0..=10`.
+/// Retries allowed per failure, `0..=10`.
 pub const MAXIMUM_RETRY: &str = "MaximumRetry";
+/// For Retry: the answer once the retries are spent, `Fail|Exclude|Ignore|Leave` (default Fail).
+pub const THEN: &str = "Then";
 /// The Octopus event id (`Events-N`) that raised the interruption.
 pub const EVENT_ID: &str = "EventId";
 /// Who queued the message: absent (a webhook, as the original producer wrote it) or `sweep`

@@ -10,8 +10,8 @@ pub mod payload;
 pub mod rule;
 pub mod swept;
 
-pub use attributes::{ACTION, EVENT_ID, MAXIMUM_RETRY, ORIGIN, Origin, TYPE};
+pub use attributes::{ACTION, EVENT_ID, MAXIMUM_RETRY, ORIGIN, Origin, THEN, TYPE};
 pub use ids::{DocumentId, OctopusId, SpaceId};
 pub use outgoing::OutgoingMessage;
 pub use payload::{PayloadError, SubscriptionPayload, WebhookEvent};
-pub use rule::{Action, InterruptionKind, MaximumRetry, Rule, RuleError};
+pub use rule::{Action, InterruptionKind, MaximumRetry, Rule, RuleError, Then};

@@ -1,7 +1,8 @@
-//! The answering rule: which kind of interruption (`Type`), which answer (`Action`) and how many
-//! retries a deployment gets (`MaximumRetry`). Parsed from the webhook query string and from the
-//! queue message attributes, case-insensitively, and always rendered in the canonical spelling
-//! the original OctoSubscriber used, so either side of the queue can be swapped.
+//! The answering rule: which kind of interruption (`Type`), which answer (`Action`), how many
+//! retries a failure gets (`MaximumRetry`) and, for Retry, the answer once they are spent
+//! (`Then`). Parsed from the webhook query string and from the queue message attributes,
+//! case-insensitively, and always rendered in the canonical spelling the original OctoSubscriber
+//! used, so either side of the queue can be swapped.
 
 use std::fmt;
 
@@ -103,7 +104,55 @@ impl fmt::Display for Action {
     }
 }
 
-/// How many guided failures of one deployment are answered Retry before the answer becomes Fail.
+/// What a Retry rule answers once a failure's retry budget is spent (`then=`): Fail (the default,
+/// as the original did), Exclude the machine, Ignore, or Leave it to a person.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Then {
+    #[default]
+    Fail,
+    Exclude,
+    Ignore,
+    /// Answer nothing: a person decides (and is told).
+    Leave,
+}
+
+impl Then {
+    const ALL: [Self; 4] = [Self::Fail, Self::Exclude, Self::Ignore, Self::Leave];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fail => "Fail",
+            Self::Exclude => "Exclude",
+            Self::Ignore => "Ignore",
+            Self::Leave => "Leave",
+        }
+    }
+
+    /// The answer to submit, or `None` for Leave.
+    pub fn action(self) -> Option<Action> {
+        match self {
+            Self::Fail => Some(Action::Fail),
+            Self::Exclude => Some(Action::Exclude),
+            Self::Ignore => Some(Action::Ignore),
+            Self::Leave => None,
+        }
+    }
+
+    fn parse(value: &str) -> Result<Self, RuleError> {
+        Self::ALL
+            .into_iter()
+            .find(|then| then.as_str().eq_ignore_ascii_case(value.trim()))
+            .ok_or_else(|| RuleError::UnknownThen(shorten(value)))
+    }
+}
+
+impl fmt::Display for Then {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How many times one failure is answered Retry before the rule's `then` answer.
 /// Bounded by 10, the most retries the Octopus guided-failure feature is documented to allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MaximumRetry(u8);
@@ -159,6 +208,8 @@ pub struct Rule {
     pub kind: InterruptionKind,
     pub action: Action,
     pub maximum_retry: MaximumRetry,
+    /// The answer once the retry budget is spent; `Fail` for every rule but Retry.
+    pub then: Then,
 }
 
 /// Why a rule could not be read. The messages name what is accepted, because they are shown to
@@ -175,6 +226,10 @@ pub enum RuleError {
     UnknownAction { kind: InterruptionKind, value: String },
     #[error("`maximumretry` must be a whole number from 0 to 10, not {0:?}")]
     InvalidMaximumRetry(String),
+    #[error("`then` must be one of Fail, Exclude, Ignore, Leave, not {0:?}")]
+    UnknownThen(String),
+    #[error("`then` goes only with action=Retry: it is the answer once the retries are spent")]
+    ThenWithoutRetry,
     #[error("`{0}` is given more than once")]
     Repeated(&'static str),
 }
@@ -187,12 +242,13 @@ impl Rule {
     /// Reads a rule from webhook query parameters (`type`, `action`, `maximumretry`), matching
     /// names and values case-insensitively. Other parameters are ignored, as the original did.
     pub fn from_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, RuleError> {
-        let (mut kind, mut action, mut retry) = (None, None, None);
+        let (mut kind, mut action, mut retry, mut then) = (None, None, None, None);
         for (name, value) in pairs {
             let slot = match name.trim().to_ascii_lowercase().as_str() {
                 "type" => (&mut kind, "type"),
                 "action" => (&mut action, "action"),
                 "maximumretry" => (&mut retry, "maximumretry"),
+                "then" => (&mut then, "then"),
                 _ => continue,
             };
             if slot.0.replace(value).is_some() {
@@ -202,11 +258,7 @@ impl Rule {
         let kind = InterruptionKind::parse(kind.ok_or(RuleError::MissingType)?)?;
         let action = Action::parse(kind, action.ok_or(RuleError::MissingAction(kind))?)?;
         let maximum_retry = retry.map(MaximumRetry::parse_strict).transpose()?.unwrap_or_default();
-        Ok(Self {
-            kind,
-            action,
-            maximum_retry,
-        })
+        Self::with_then(kind, action, maximum_retry, then)
     }
 
     /// Reads a rule from queue message attributes. `lookup` returns an attribute's string value
@@ -218,20 +270,39 @@ impl Rule {
             .map(MaximumRetry::parse_clamped)
             .transpose()?
             .unwrap_or_default();
+        Self::with_then(kind, action, maximum_retry, lookup(crate::THEN))
+    }
+
+    fn with_then(
+        kind: InterruptionKind,
+        action: Action,
+        maximum_retry: MaximumRetry,
+        then: Option<&str>,
+    ) -> Result<Self, RuleError> {
+        let then = match then {
+            Some(_) if action != Action::Retry => return Err(RuleError::ThenWithoutRetry),
+            Some(value) => Then::parse(value)?,
+            None => Then::default(),
+        };
         Ok(Self {
             kind,
             action,
             maximum_retry,
+            then,
         })
     }
 
-    /// The canonical `(name, value)` attribute pairs of this rule.
-    pub fn attributes(&self) -> [(&'static str, String); 3] {
-        [
+    /// The canonical `(name, value)` attribute pairs of this rule: `Then` only for Retry.
+    pub fn attributes(&self) -> Vec<(&'static str, String)> {
+        let mut attributes = vec![
             (crate::TYPE, self.kind.as_str().to_owned()),
             (crate::ACTION, self.action.as_str().to_owned()),
             (crate::MAXIMUM_RETRY, self.maximum_retry.to_string()),
-        ]
+        ];
+        if self.action == Action::Retry {
+            attributes.push((crate::THEN, self.then.as_str().to_owned()));
+        }
+        attributes
     }
 }
 
@@ -239,7 +310,7 @@ impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "type={} action={}", self.kind, self.action)?;
         if self.action == Action::Retry {
-            write!(f, " maximumretry={}", self.maximum_retry)?;
+            write!(f, " maximumretry={} then={}", self.maximum_retry, self.then)?;
         }
         Ok(())
     }
@@ -251,6 +322,44 @@ mod tests {
 
     fn query(q: &[(&'static str, &'static str)]) -> Result<Rule, RuleError> {
         Rule::from_query(q.iter().copied())
+    }
+
+    #[test]
+    fn then_names_the_answer_once_retries_are_spent_and_defaults_to_fail() {
+        let rule = query(&[("type", "Guidance"), ("action", "Retry"), ("THEN", "exclude")]).unwrap();
+        assert_eq!(rule.then, Then::Exclude);
+        assert_eq!(rule.then.action(), Some(Action::Exclude));
+        let default = query(&[("type", "Guidance"), ("action", "Retry")]).unwrap();
+        assert_eq!(default.then, Then::Fail);
+        let leave = query(&[("type", "Guidance"), ("action", "Retry"), ("then", "Leave")]).unwrap();
+        assert_eq!(leave.then.action(), None);
+        assert!(rule.attributes().contains(&("Then", "Exclude".to_owned())));
+        let attributes = rule.attributes();
+        let lookup = |name: &str| attributes.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str());
+        assert_eq!(Rule::from_attributes(lookup).unwrap(), rule, "read back from the queue");
+        assert_eq!(
+            rule.to_string(),
+            "type=Guidance action=Retry maximumretry=1 then=Exclude"
+        );
+    }
+
+    #[test]
+    fn then_is_refused_with_another_action_or_an_unknown_answer() {
+        let with_fail = query(&[("type", "Guidance"), ("action", "Fail"), ("then", "Exclude")]);
+        assert_eq!(with_fail, Err(RuleError::ThenWithoutRetry));
+        let unknown = query(&[("type", "Guidance"), ("action", "Retry"), ("then", "Proceed")]);
+        assert_eq!(unknown, Err(RuleError::UnknownThen("Proceed".into())));
+        assert!(
+            unknown
+                .unwrap_err()
+                .to_string()
+                .contains("Fail, Exclude, Ignore, Leave")
+        );
+        let proceed = query(&[("type", "Result"), ("action", "Proceed")]).unwrap();
+        assert!(
+            proceed.attributes().iter().all(|(name, _)| *name != "Then"),
+            "Then only for Retry"
+        );
     }
 
     #[test]
@@ -287,7 +396,8 @@ mod tests {
             [
                 ("Type", "Guidance".to_owned()),
                 ("Action", "Retry".to_owned()),
-                ("MaximumRetry", "2".to_owned())
+                ("MaximumRetry", "2".to_owned()),
+                ("Then", "Fail".to_owned())
             ]
         );
     }

@@ -175,8 +175,24 @@ impl State {
     /// Raises a pending interruption and its `...InterruptionRaised` event, or queues the event
     /// while `hold_events` is on.
     pub(crate) fn raise(&mut self, t: &Target, kind: Kind, buttons: Vec<Button>) -> MaybeHeld {
+        self.raise_failure(t, kind, buttons, None)
+    }
+
+    /// Raises an interruption; a guided failure names `failure` (step, machine) in its
+    /// Instructions, or a step "Run a script" on a machine of its own when `None`.
+    pub(crate) fn raise_failure(
+        &mut self,
+        t: &Target,
+        kind: Kind,
+        buttons: Vec<Button>,
+        failure: Option<(String, String)>,
+    ) -> MaybeHeld {
         let id = self.alloc("Interruptions");
         let n = self.next_number("Correlations");
+        let failure = match kind {
+            Kind::GuidedFailure => Some(failure.unwrap_or_else(|| ("Run a script".to_owned(), format!("machine-{n}")))),
+            Kind::ManualIntervention => None,
+        };
         let (title, instructions, related, teams, category, what) = match kind {
             Kind::GuidedFailure => (
                 match &t.release_id {
@@ -192,10 +208,17 @@ impl State {
                         environment_name(t)
                     ),
                 },
-                format!(
-                    "'Run a script (type Run a Script) on machine-{n}' in the current task failed. \
-                     What would you like to do?"
-                ),
+                match failure.as_ref() {
+                    // A wording that names no machine: a failure the responder cannot identify.
+                    Some((step, machine)) if machine.is_empty() => {
+                        format!("'{step}' in the current task failed. What would you like to do?")
+                    }
+                    Some((step, machine)) => format!(
+                        "'{step} (type Run a Script) on {machine} ' in the current task failed. \
+                         What would you like to do?"
+                    ),
+                    None => String::new(),
+                },
                 vec![t.task_id.clone(), t.run_id().into()],
                 vec![],
                 "GuidedFailureInterruptionRaised",
@@ -236,6 +259,7 @@ impl State {
             linked: false,
             target: t.clone(),
             event_id: None,
+            failure,
         });
         let message = Self::event_message(t, what);
         if self.hold_events {
@@ -299,15 +323,33 @@ impl State {
         }
         let retried =
             i.kind == Kind::GuidedFailure && i.values.get("Guidance").cloned().flatten().as_deref() == Some("Retry");
-        let (target, buttons) = (i.target.clone(), i.buttons.clone());
+        let (target, mut buttons, failure) = (i.target.clone(), i.buttons.clone(), i.failure.clone());
         if retried
             && let Some(remaining) = self.retry_outcomes.get_mut(&target.task_id)
             && *remaining > 0
         {
             *remaining -= 1;
-            self.raise(&target, Kind::GuidedFailure, buttons);
+            // Octopus stops offering Retry after 10 Retries of one failure.
+            if self.retries_of(&target.task_id, failure.as_ref()) >= MAX_RETRIES_OF_ONE_FAILURE {
+                buttons.retain(|b| b.value != "Retry");
+            }
+            self.raise_failure(&target, Kind::GuidedFailure, buttons, failure);
         }
         true
+    }
+}
+
+/// After this many Retries of one failure Octopus no longer offers Retry (OctopusDeploy/Issues#2885).
+pub(crate) const MAX_RETRIES_OF_ONE_FAILURE: usize = 10;
+
+impl State {
+    /// How often `failure` of `task` has been answered Retry.
+    pub(crate) fn retries_of(&self, task: &str, failure: Option<&(String, String)>) -> usize {
+        self.interruptions
+            .iter()
+            .filter(|i| i.target.task_id == task && !i.pending && i.failure.as_ref() == failure)
+            .filter(|i| i.values.get("Guidance").cloned().flatten().as_deref() == Some("Retry"))
+            .count()
     }
 }
 

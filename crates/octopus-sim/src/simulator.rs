@@ -116,6 +116,21 @@ impl Simulator {
         unheld(self.raise_guided_failure_maybe_held(target, buttons))
     }
 
+    /// Raises a pending guided failure of `step` on `machine` (named in its Instructions, as
+    /// Octopus does) and its event; an empty `machine` gives Instructions that name no machine
+    /// (wording a responder cannot identify a failure by). A Retry of it that fails again (see `set_retry_outcome`)
+    /// raises the same failure; after 10 Retries of one failure Retry is no longer offered.
+    /// An empty `buttons` means Fail, Retry, Ignore, Exclude.
+    pub fn raise_guided_failure_on(&self, target: &Target, step: &str, machine: &str, buttons: &[&str]) -> Raised {
+        let buttons = guidance_buttons(buttons);
+        let failure = Some((step.to_owned(), machine.to_owned()));
+        unheld(
+            self.shared
+                .lock()
+                .raise_failure(target, crate::state::Kind::GuidedFailure, buttons, failure),
+        )
+    }
+
     /// Raises a pending manual intervention and its `ManualInterventionInterruptionRaised` event.
     ///
     /// While events are held `event_id` is empty: see [`Simulator::raise_manual_intervention_maybe_held`].

@@ -128,6 +128,8 @@ pub(crate) struct Interruption {
     pub(crate) cannot_take: BTreeSet<String>,
     pub(crate) linked: bool,
     pub(crate) target: Target,
+    /// A guided failure's step and machine, as its Instructions name them.
+    pub(crate) failure: Option<(String, String)>,
     /// The `...InterruptionRaised` event, `None` while it is held.
     pub(crate) event_id: Option<String>,
 }

@@ -60,6 +60,15 @@ pub trait OctopusApi: Send + Sync {
         deadline: Deadline,
     ) -> impl Future<Output = Result<Vec<Interruption>, OctopusError>> + Send;
 
+    /// Every interruption regarding `document`, answered ones included (with the values they
+    /// were answered with), over all pages: the task's history and its pending ones in one read.
+    fn interruptions_regarding(
+        &self,
+        space: &SpaceId,
+        document: &DocumentId,
+        deadline: Deadline,
+    ) -> impl Future<Output = Result<Vec<Interruption>, OctopusError>> + Send;
+
     /// One interruption as it is now.
     fn interruption(
         &self,

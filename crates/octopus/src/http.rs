@@ -412,6 +412,17 @@ impl OctopusApi for HttpOctopus {
             .await
     }
 
+    async fn interruptions_regarding(
+        &self,
+        space: &SpaceId,
+        document: &DocumentId,
+        deadline: Deadline,
+    ) -> Result<Vec<Interruption>, OctopusError> {
+        let query = vec![("regarding", document.to_string())];
+        self.all_pages(vec![space.as_str(), "interruptions"], query, deadline)
+            .await
+    }
+
     async fn interruption(
         &self,
         space: &SpaceId,

@@ -99,6 +99,9 @@ pub struct Control {
     pub kind: String,
     #[serde(default)]
     pub buttons: Vec<Button>,
+    /// A `Paragraph`'s text (e.g. the guided failure's `Instructions`).
+    #[serde(default)]
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -120,6 +123,20 @@ impl Interruption {
         self.element(name)
             .map(|e| e.control.buttons.iter().map(|b| b.value.as_str()).collect())
             .unwrap_or_default()
+    }
+
+    /// The text of the paragraph element named `name` (e.g. `Instructions`).
+    pub fn paragraph(&self, name: &str) -> Option<&str> {
+        self.element(name).and_then(|e| e.control.text.as_deref())
+    }
+
+    /// The submitted value of `name` (`Guidance`, `Result`) on an answered interruption.
+    pub fn submitted(&self, name: &str) -> Option<&str> {
+        self.form
+            .values
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .and_then(|(_, value)| value.as_str())
     }
 
     /// Someone other than the calling user holds responsibility.

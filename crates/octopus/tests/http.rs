@@ -729,3 +729,37 @@ async fn counting_events_reads_when_the_newest_counted_event_occurred() {
         Some("2026-09-10T08:15:03.538+00:00")
     );
 }
+
+#[tokio::test]
+async fn the_task_s_history_lists_every_interruption_regarding_it_without_pending_only_over_all_pages() {
+    // Arrange
+    let server = MockServer::start().await;
+    let first = api("GET", INTERRUPTIONS)
+        .and(query_param("regarding", "ServerTasks-42"))
+        .and(query_param("skip", "0"));
+    mount(
+        &server,
+        first,
+        page(&["Interruptions-3", "Interruptions-2"], Some("/next")),
+        1,
+    )
+    .await;
+    let second = api("GET", INTERRUPTIONS).and(query_param("skip", "2"));
+    mount(&server, second, page(&["Interruptions-1"], None), 1).await;
+
+    // Act
+    let all = client(&server)
+        .interruptions_regarding(&space(), &task(), plenty())
+        .await
+        .unwrap();
+
+    // Assert
+    let ids: Vec<&str> = all.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["Interruptions-3", "Interruptions-2", "Interruptions-1"]);
+    let asked = server.received_requests().await.unwrap();
+    assert!(
+        asked
+            .iter()
+            .all(|r| !r.url.query().unwrap_or_default().contains("pendingOnly"))
+    );
+}

@@ -1,61 +1,102 @@
-//! The decisions, free of I/O: which answer the rule gives once the retry budget is counted,
-//! the Notes that say why, and whether a given interruption is ours to answer.
+//! The decisions, free of I/O: which answer the rule gives an interruption once its failure's
+//! retry budget is counted, the Notes that say why, and whether it is ours to answer.
 
-use messaging::{Action, InterruptionKind, OctopusId, Origin, Rule};
+use messaging::{Action, InterruptionKind, Rule};
+
+use crate::failure::Failure;
 use octopus::{EventCount, Interruption};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// The answer for this record and why.
+/// How much of a Retry rule's budget one interruption has used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Budget {
+    /// Not a Retry rule: nothing is counted.
+    NotCounted,
+    /// The failure (a step on a machine) and how often the task's history shows it answered Retry.
+    Failure { failure: Failure, retried: u64 },
+    /// The failure could not be identified: the task's guided failures, this one included (the
+    /// task-wide count, which never allows more retries than a per-failure one).
+    Task { guided_failures: u64 },
+}
+
+/// The answer for one interruption and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
-    pub action: Action,
-    /// The retry budget is spent: the rule said Retry, the answer is Fail.
+    /// `None`: the rule leaves it to a person (`then=Leave` once the budget is spent).
+    pub action: Option<Action>,
+    /// The retry budget is spent: the rule said Retry, the answer is its `then`.
     pub budget_spent: bool,
     pub notes: String,
 }
 
 impl Decision {
-    /// `guided_failures` is how many guided failures the deployment has raised, this one
-    /// included (counted only for Retry rules). `maximumretry=1` allows one retry, as before.
-    /// The Notes end with where the record came from: the webhook's event, or the sweep.
-    pub fn new(rule: &Rule, event_id: &OctopusId, origin: Origin, guided_failures: Option<u64>) -> Self {
+    /// The answer `rule` gives an interruption whose form offers `offered`, with `budget` used.
+    /// `maximumretry=N` allows N Retries of each failure, then the rule's `then` answer (Fail
+    /// when that is not offered). Octopus stops offering Retry after ten Retries of one failure:
+    /// that spends the budget too. The Notes say which failure and which attempt, and end with
+    /// `source`: where the record came from (`Job::source_note`).
+    pub fn new(rule: &Rule, source: &str, budget: &Budget, offered: &[&str]) -> Self {
         let max = u64::from(rule.maximum_retry.get());
-        let source = match origin {
-            Origin::Webhook => format!("Event {event_id}."),
-            Origin::Sweep => "Found by the sweep: no webhook arrived for this interruption.".to_owned(),
+        let offers = |action: Action| offered.iter().any(|o| o.eq_ignore_ascii_case(action.as_str()));
+        if rule.action != Action::Retry {
+            return Self {
+                action: Some(rule.action),
+                budget_spent: false,
+                notes: format!("octo-responder: {} (rule: {rule}). {source}", rule.action),
+            };
+        }
+        let spent = match budget {
+            _ if !offers(Action::Retry) => Some(match budget {
+                Budget::Failure { failure, .. } => format!("Octopus no longer offers Retry for {failure}"),
+                _ => "Octopus no longer offers Retry for this failure".to_owned(),
+            }),
+            Budget::Failure { failure, retried } if *retried >= max => Some(format!(
+                "retry budget spent: {failure} was retried {retried} of {max} times"
+            )),
+            Budget::Task { guided_failures } if *guided_failures > max => Some(format!(
+                "retry budget spent (guided failure {guided_failures} of this task, maximumretry={max})"
+            )),
+            _ => None,
         };
-        match (rule.action, guided_failures) {
-            (Action::Retry, Some(count)) if count > max => Self {
-                action: Action::Fail,
-                budget_spent: true,
-                notes: format!(
-                    "octo-responder: Fail instead of Retry: retry budget spent (guided failure {count} of this \
-                     deployment, maximumretry={max}). Rule: {rule}. {source}"
+        let Some(why) = spent else {
+            let attempt = match budget {
+                Budget::Failure { failure, retried } => format!("Retry {} of {max} for {failure}", retried + 1),
+                Budget::Task { guided_failures } => format!(
+                    "Retry, attempt {} of {max} for this task (its failure could not be identified)",
+                    guided_failures.max(&1)
                 ),
-            },
-            (Action::Retry, count) => Self {
-                action: Action::Retry,
+                Budget::NotCounted => format!("Retry, attempt 1 of {max}"),
+            };
+            return Self {
+                action: Some(Action::Retry),
                 budget_spent: false,
-                notes: format!(
-                    "octo-responder: Retry, attempt {} of {max} (rule: {rule}). {source}",
-                    count.unwrap_or(1).max(1)
-                ),
-            },
-            (action, _) => Self {
-                action,
-                budget_spent: false,
-                notes: format!("octo-responder: {action} (rule: {rule}). {source}"),
-            },
+                notes: format!("octo-responder: {attempt} (rule: {rule}). {source}"),
+            };
+        };
+        let (action, notes) = match rule.then.action() {
+            None => (None, format!("octo-responder: left to a person: {why} (then=Leave)")),
+            Some(then) if offers(then) => (Some(then), format!("octo-responder: {then} instead of Retry: {why}")),
+            Some(then) => (
+                Some(Action::Fail),
+                format!("octo-responder: Fail instead of Retry: {why}; {then} is not offered for this failure"),
+            ),
+        };
+        Self {
+            action,
+            budget_spent: true,
+            notes: format!("{notes}. Rule: {rule}. {source}"),
         }
     }
 
-    /// The form values to submit: `{"<Type>": "<Action>", "Notes": "..."}`.
-    pub fn form_values(&self, kind: InterruptionKind) -> serde_json::Map<String, serde_json::Value> {
+    /// The form values to submit: `{"<Type>": "<Action>", "Notes": "..."}`; `None` when the
+    /// decision is to answer nothing.
+    pub fn form_values(&self, kind: InterruptionKind) -> Option<serde_json::Map<String, serde_json::Value>> {
+        let action = self.action?;
         let mut values = serde_json::Map::new();
-        values.insert(kind.as_str().to_owned(), self.action.as_str().into());
+        values.insert(kind.as_str().to_owned(), action.as_str().into());
         values.insert("Notes".to_owned(), self.notes.clone().into());
-        values
+        Some(values)
     }
 }
 
@@ -98,6 +139,8 @@ pub enum SkipReason {
     ActionNotOffered,
     /// Octopus says the responder's user may not take it (e.g. not in the responsible team).
     CannotTakeResponsibility,
+    /// The retry budget is spent and the rule says `then=Leave`.
+    LeftByRule,
 }
 
 impl SkipReason {
@@ -106,6 +149,7 @@ impl SkipReason {
             Self::HeldByAnotherUser => "held_by_another_user",
             Self::ActionNotOffered => "action_not_offered",
             Self::CannotTakeResponsibility => "cannot_take_responsibility",
+            Self::LeftByRule => "left_by_rule",
         }
     }
 }
@@ -120,6 +164,26 @@ pub enum Verdict {
 impl Verdict {
     /// `None` when the interruption is not this rule's to consider: not pending, linked to
     /// another interruption (answered with it), or without a form element named after the kind.
+    /// The verdict on `interruption` for `rule` before any budget is counted: the rule's action,
+    /// or for a Retry rule whose form no longer offers Retry, the rule's `then` answer (Fail
+    /// when that is not offered; left to a person for `then=Leave`). What the sweep asks.
+    pub fn of_rule(interruption: &Interruption, rule: &Rule) -> Option<Self> {
+        let offered = interruption.offered(rule.kind.as_str());
+        let offers = |action: Action| offered.iter().any(|o| o.eq_ignore_ascii_case(action.as_str()));
+        let action = match rule.then.action() {
+            _ if rule.action != Action::Retry || offers(Action::Retry) => rule.action,
+            Some(then) if offers(then) => then,
+            Some(_) => Action::Fail,
+            None => {
+                return Self::of(interruption, rule.kind, Action::Fail).map(|verdict| match verdict {
+                    Self::Answer { .. } => Self::Skip(SkipReason::LeftByRule),
+                    skip => skip,
+                });
+            }
+        };
+        Self::of(interruption, rule.kind, action)
+    }
+
     pub fn of(interruption: &Interruption, kind: InterruptionKind, action: Action) -> Option<Self> {
         if !interruption.is_pending
             || interruption.is_linked_to_other_interruption
@@ -152,78 +216,140 @@ mod tests {
             kind,
             action,
             maximum_retry: MaximumRetry::new(max).unwrap(),
+            then: messaging::Then::default(),
         }
     }
 
-    fn event() -> OctopusId {
-        OctopusId::parse("Events-7").unwrap()
+    const ALL: &[&str] = &["Fail", "Retry", "Ignore", "Exclude"];
+
+    fn failure(retried: u64) -> Budget {
+        Budget::Failure {
+            failure: Failure {
+                step: "Deploy web".into(),
+                machine: "web-03".into(),
+            },
+            retried,
+        }
+    }
+
+    fn retry(max: u8, then: &str) -> Rule {
+        let max = max.to_string();
+        Rule::from_query([
+            ("type", "Guidance"),
+            ("action", "Retry"),
+            ("maximumretry", max.as_str()),
+            ("then", then),
+        ])
+        .unwrap()
+    }
+
+    fn decide(rule: &Rule, budget: &Budget, offered: &[&str]) -> Decision {
+        Decision::new(rule, "Event Events-7.", budget, offered)
     }
 
     #[test]
-    fn retries_while_the_count_is_within_the_budget() {
-        let decision = Decision::new(
-            &rule(InterruptionKind::Guidance, Action::Retry, 3),
-            &event(),
-            Origin::Webhook,
-            Some(3),
-        );
-        assert_eq!(decision.action, Action::Retry);
+    fn retries_a_failure_while_its_own_retries_are_within_the_budget_naming_it_and_the_attempt() {
+        let decision = decide(&retry(3, "Fail"), &failure(1), ALL);
+        assert_eq!(decision.action, Some(Action::Retry));
         assert!(!decision.budget_spent);
-        assert!(decision.notes.contains("attempt 3 of 3"), "{}", decision.notes);
+        assert!(
+            decision.notes.contains("Retry 2 of 3 for 'Deploy web' on web-03"),
+            "{}",
+            decision.notes
+        );
         assert!(decision.notes.contains("Events-7"));
     }
 
     #[test]
-    fn fails_once_the_count_exceeds_maximum_retry_and_says_so() {
-        let decision = Decision::new(
-            &rule(InterruptionKind::Guidance, Action::Retry, 1),
-            &event(),
-            Origin::Webhook,
-            Some(2),
-        );
-        assert_eq!(decision.action, Action::Fail);
+    fn a_failure_retried_maximumretry_times_gets_the_then_answer_and_says_why() {
+        let decision = decide(&retry(1, "Exclude"), &failure(1), ALL);
+        assert_eq!(decision.action, Some(Action::Exclude));
         assert!(decision.budget_spent);
         assert!(
-            decision.notes.contains("Fail instead of Retry: retry budget spent"),
+            decision.notes.contains(
+                "Exclude instead of Retry: retry budget spent: 'Deploy web' on web-03 was retried 1 of 1 times"
+            ),
             "{}",
             decision.notes
         );
-        assert!(decision.notes.contains("guided failure 2"));
+        let default = decide(&retry(1, "Fail"), &failure(1), ALL);
+        assert_eq!(
+            default.action,
+            Some(Action::Fail),
+            "without then, Fail as the original did"
+        );
     }
 
     #[test]
-    fn notes_of_a_record_the_sweep_queued_say_so_instead_of_naming_an_event() {
-        let rule = rule(InterruptionKind::Result, Action::Proceed, 1);
-        let decision = Decision::new(&rule, &event(), Origin::Sweep, None);
+    fn a_then_answer_the_form_does_not_offer_becomes_fail_and_the_notes_say_so() {
+        let decision = decide(&retry(1, "Exclude"), &failure(1), &["Fail", "Retry", "Ignore"]);
+        assert_eq!(decision.action, Some(Action::Fail));
         assert!(
-            decision.notes.contains("Found by the sweep: no webhook arrived"),
+            decision.notes.contains("Exclude is not offered for this failure"),
             "{}",
             decision.notes
         );
-        assert!(!decision.notes.contains("Events-7"), "{}", decision.notes);
+    }
+
+    #[test]
+    fn then_leave_answers_nothing() {
+        let decision = decide(&retry(2, "Leave"), &failure(2), ALL);
+        assert_eq!(decision.action, None);
+        assert!(decision.budget_spent);
+        assert_eq!(decision.form_values(InterruptionKind::Guidance), None);
+        assert!(decision.notes.contains("left to a person"), "{}", decision.notes);
+    }
+
+    #[test]
+    fn a_form_without_retry_has_spent_the_budget_whatever_the_count() {
+        let decision = decide(&retry(10, "Ignore"), &failure(0), &["Fail", "Ignore", "Exclude"]);
+        assert_eq!(decision.action, Some(Action::Ignore));
+        assert!(
+            decision
+                .notes
+                .contains("Octopus no longer offers Retry for 'Deploy web' on web-03"),
+            "{}",
+            decision.notes
+        );
+    }
+
+    #[test]
+    fn an_unidentified_failure_falls_back_to_the_task_wide_count() {
+        let within = decide(&retry(3, "Fail"), &Budget::Task { guided_failures: 3 }, ALL);
+        assert_eq!(within.action, Some(Action::Retry));
+        assert!(within.notes.contains("attempt 3 of 3"), "{}", within.notes);
+        let spent = decide(&retry(1, "Fail"), &Budget::Task { guided_failures: 2 }, ALL);
+        assert_eq!(spent.action, Some(Action::Fail));
+        assert!(
+            spent
+                .notes
+                .contains("Fail instead of Retry: retry budget spent (guided failure 2"),
+            "{}",
+            spent.notes
+        );
     }
 
     #[test]
     fn maximum_retry_zero_fails_the_first_failure() {
-        let decision = Decision::new(
-            &rule(InterruptionKind::Guidance, Action::Retry, 0),
-            &event(),
-            Origin::Webhook,
-            Some(1),
-        );
-        assert_eq!(decision.action, Action::Fail);
+        assert_eq!(decide(&retry(0, "Fail"), &failure(0), ALL).action, Some(Action::Fail));
+        let task = decide(&retry(0, "Fail"), &Budget::Task { guided_failures: 1 }, ALL);
+        assert_eq!(task.action, Some(Action::Fail));
+    }
+
+    #[test]
+    fn the_notes_end_with_where_the_record_came_from() {
+        let rule = rule(InterruptionKind::Result, Action::Proceed, 1);
+        let source = "Found by the sweep: no webhook arrived for this interruption (message 5e1f0c2a).";
+        let decision = Decision::new(&rule, source, &Budget::NotCounted, &["Proceed", "Abort"]);
+        assert!(decision.notes.ends_with(source), "{}", decision.notes);
     }
 
     #[test]
     fn other_actions_are_answered_as_the_rule_says() {
-        let decision = Decision::new(
-            &rule(InterruptionKind::Result, Action::Proceed, 1),
-            &event(),
-            Origin::Webhook,
-            None,
-        );
-        assert_eq!(decision.action, Action::Proceed);
-        let values = decision.form_values(InterruptionKind::Result);
+        let rule = rule(InterruptionKind::Result, Action::Proceed, 1);
+        let decision = decide(&rule, &Budget::NotCounted, &["Proceed", "Abort"]);
+        assert_eq!(decision.action, Some(Action::Proceed));
+        let values = decision.form_values(InterruptionKind::Result).unwrap();
         assert_eq!(values["Result"], "Proceed");
         assert!(values["Notes"].as_str().unwrap().starts_with("octo-responder: Proceed"));
     }
@@ -327,6 +453,31 @@ mod tests {
         assert_eq!(
             Verdict::of(&team_only, InterruptionKind::Result, Action::Proceed),
             Some(Verdict::Skip(SkipReason::CannotTakeResponsibility))
+        );
+    }
+
+    #[test]
+    fn for_a_rule_a_form_without_retry_is_judged_by_the_then_answer() {
+        let retry_then =
+            |then: &str| Rule::from_query([("type", "Guidance"), ("action", "Retry"), ("then", then)]).unwrap();
+        let no_retry = interruption("Guidance", &["Fail", "Ignore"], None, false, true);
+        let answer = Some(Verdict::Answer {
+            take_responsibility: true,
+        });
+        assert_eq!(Verdict::of_rule(&no_retry, &retry_then("Ignore")), answer);
+        assert_eq!(
+            Verdict::of_rule(&no_retry, &retry_then("Exclude")),
+            answer,
+            "Fail instead"
+        );
+        assert_eq!(
+            Verdict::of_rule(&no_retry, &retry_then("Leave")),
+            Some(Verdict::Skip(SkipReason::LeftByRule))
+        );
+        let with_retry = interruption("Guidance", &["Fail", "Retry"], Some("Users-2"), false, true);
+        assert_eq!(
+            Verdict::of_rule(&with_retry, &retry_then("Leave")),
+            Some(Verdict::Skip(SkipReason::HeldByAnotherUser))
         );
     }
 

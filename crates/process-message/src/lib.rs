@@ -2,13 +2,15 @@
 //! and answer it by the rule in the message attributes, then report the records that failed so
 //! SQS redelivers them (and, past the redrive limit, moves them to the dead-letter queue).
 //!
-//! Read top-down: `record` (a queued message as a job) and `decision` (pure rules) are leaves;
+//! Read top-down: `record` (a queued message as a job), `failure` (which step on which machine)
+//! and `decision` (pure rules) are leaves;
 //! `outcome` names what answering did; `responder` answers one record through Octopus; `tally`
 //! counts what a batch did and `metrics` renders that as EMF; `handler` is the Lambda handler
 //! that runs a batch.
 
 pub mod config;
 pub mod decision;
+pub mod failure;
 mod handler;
 pub mod metrics;
 pub mod outcome;

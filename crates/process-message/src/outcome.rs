@@ -31,12 +31,19 @@ impl InterruptionOutcome {
     }
 }
 
-/// What one record did.
+/// One interruption of the rule's kind: what was decided for it and what came of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordReport {
+pub struct Answered {
+    pub interruption_id: String,
     pub decision: Decision,
-    /// `(interruption id, outcome)` for each interruption of the rule's kind; empty when none was pending.
-    pub outcomes: Vec<(String, InterruptionOutcome)>,
+    pub outcome: InterruptionOutcome,
+}
+
+/// What one record did: one entry per pending interruption of the rule's kind (none when
+/// nothing was pending).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordReport {
+    pub answers: Vec<Answered>,
 }
 
 /// Why a record was not answered.
@@ -76,7 +83,7 @@ impl AnswerError {
 #[error("{error}")]
 pub struct RecordFailure {
     pub error: AnswerError,
-    /// The decision and the outcomes reached before the failure, when it got that far.
+    /// The outcomes reached before the failure, when it got that far.
     pub done: Option<RecordReport>,
 }
 

@@ -50,6 +50,19 @@ impl Job {
         })
     }
 
+    /// How the Notes name where this record came from: the webhook's event, or the sweep; with
+    /// the start of the queue message id, so that a copy of the record (another message) never
+    /// mistakes a copy's answer for its own, and a person can find the record in the logs.
+    pub fn source_note(&self) -> String {
+        let message: String = self.message_id.chars().take(8).collect();
+        match self.origin {
+            Origin::Webhook => format!("Event {} (message {message}).", self.event.id),
+            Origin::Sweep => {
+                format!("Found by the sweep: no webhook arrived for this interruption (message {message}).")
+            }
+        }
+    }
+
     /// Records with the same key are answered one after another, in order.
     pub fn ordering_key(&self) -> (&str, &str) {
         (self.event.space_id.as_str(), self.event.document_id.as_str())
@@ -95,10 +108,18 @@ mod tests {
     }
 
     #[test]
-    fn a_record_the_sweep_queued_says_so_in_its_origin_attribute() {
+    fn a_record_the_sweep_queued_says_so_in_its_origin_attribute_and_its_notes() {
         let attributes = [("Type", "Result"), ("Action", "Proceed"), ("Origin", "sweep")];
-        let job = Job::parse("m", &record(&attributes, Some(BODY))).unwrap();
+        let job = Job::parse("5e1f0c2a-77d4-4b1e", &record(&attributes, Some(BODY))).unwrap();
         assert_eq!(job.origin, Origin::Sweep);
+        let note = job.source_note();
+        assert!(note.starts_with("Found by the sweep: no webhook arrived"), "{note}");
+        assert!(
+            note.contains("(message 5e1f0c2a)") && !note.contains("Events-1"),
+            "{note}"
+        );
+        let webhook = Job::parse("m-1", &record(&attributes[..2], Some(BODY))).unwrap();
+        assert_eq!(webhook.source_note(), "Event Events-1 (message m-1).");
     }
 
     #[test]

@@ -8,8 +8,9 @@ use messaging::{Action, OctopusId};
 use octopus::{Deadline, EventCount, Interruption, OctopusApi, OctopusError};
 
 use crate::config::Options;
-use crate::decision::{Decision, SkipReason, Verdict, not_yet_counted, raised_after};
-use crate::outcome::{AnswerError, InterruptionOutcome, RecordFailure, RecordReport};
+use crate::decision::{Budget, Decision, SkipReason, Verdict, not_yet_counted, raised_after};
+use crate::failure::Failure;
+use crate::outcome::{AnswerError, Answered, InterruptionOutcome, RecordFailure, RecordReport};
 use crate::record::Job;
 
 /// Submits sent for one interruption at most, when the earlier ones may not have been applied.
@@ -21,10 +22,48 @@ macro_rules! log_decision {
         let (message_id, origin, event, interruption_id, decision) = $fields;
         tracing::$level!(
             message_id = %message_id, origin = %origin, event_id = %event.id, space_id = %event.space_id,
-            document_id = %event.document_id, interruption_id = %interruption_id, action = %decision.action,
-            budget_spent = decision.budget_spent, outcome = $outcome.as_str(), "interruption decided"
+            document_id = %event.document_id, interruption_id = %interruption_id,
+            action = decision.action.map_or("none", |a| a.as_str()), budget_spent = decision.budget_spent, outcome = $outcome.as_str(), "interruption decided"
         )
     }};
+}
+
+/// Four hex digits that differ between submits of this process and, almost surely, between
+/// processes: the tail of the Notes that lets a read-back recognise its own submit.
+fn answer_tag() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("{:04x}", (seed ^ n.wrapping_mul(0x9E37_79B9)) & 0xffff)
+}
+
+/// The budget `interruption` has used under a Retry rule: its failure's Retry answers in the
+/// task's history when the failure can be identified, else the task-wide count.
+fn budget_of(interruption: &Interruption, history: &[Interruption], retry: bool, count: Option<&EventCount>) -> Budget {
+    if !retry {
+        return Budget::NotCounted;
+    }
+    match Failure::of(interruption) {
+        Some(failure) => {
+            let retried = history
+                .iter()
+                .filter(|earlier| !earlier.is_pending && earlier.id != interruption.id)
+                .filter(|earlier| {
+                    earlier
+                        .submitted("Guidance")
+                        .is_some_and(|v| v.eq_ignore_ascii_case("Retry"))
+                })
+                .filter(|earlier| Failure::of(earlier).as_ref() == Some(&failure))
+                .count() as u64;
+            Budget::Failure { failure, retried }
+        }
+        None => Budget::Task {
+            guided_failures: count.map_or(0, |c| c.total),
+        },
+    }
 }
 
 /// Answers records with the Octopus client it was lent at cold start.
@@ -39,35 +78,55 @@ impl<O: OctopusApi> Responder<O> {
         Self { octopus, options }
     }
 
-    /// Answers the pending interruptions a job is about. On failure, what was already done
-    /// (answers submitted for sibling interruptions) comes with the error.
+    /// Answers the pending interruptions a job is about, each by its own decision. On failure,
+    /// what was already done (answers submitted for sibling interruptions) comes with the error.
+    ///
+    /// A Retry rule reads the task's whole interruption history (answered ones keep their
+    /// values), which is also where the pending ones come from, and, concurrently, the task-wide
+    /// count of guided failures, used only for a failure that cannot be identified.
     pub async fn answer(&self, job: &Job, deadline: Deadline) -> Result<RecordReport, RecordFailure> {
         let (space, document) = (&job.event.space_id, &job.event.document_id);
         let kind = job.rule.kind;
         let occurred = job.event.occurred.as_deref();
-        let count = async {
-            match job.rule.action {
-                Action::Retry => self
-                    .octopus
-                    .count_events(space, document, kind.event_category(), deadline)
-                    .await
-                    .map(Some),
-                _ => Ok(None),
-            }
+        let retry = job.rule.action == Action::Retry;
+        let (count, listed) = if retry {
+            let (count, history) = tokio::join!(
+                self.octopus
+                    .count_events(space, document, kind.event_category(), deadline),
+                self.octopus.interruptions_regarding(space, document, deadline)
+            );
+            (Some(count?), history?)
+        } else {
+            (
+                None,
+                self.octopus.pending_interruptions(space, document, deadline).await?,
+            )
         };
-        let (count, pending) = tokio::join!(count, self.octopus.pending_interruptions(space, document, deadline));
-        let (mut count, pending) = (count?, pending?);
-        // A listing that holds a guided failure raised after this record's event (the next round,
-        // reached by a copy of an older record) may hold one the concurrent count missed: count
-        // again, after the listing. The usual record pays nothing for this.
-        let newer = |i: &Interruption| Verdict::of(i, kind, job.rule.action).is_some() && raised_after(i, occurred);
-        if count.is_some() && pending.iter().any(newer) {
+        let pending: Vec<&Interruption> = listed
+            .iter()
+            .filter(|i| i.is_pending && !i.is_linked_to_other_interruption && i.element(kind.as_str()).is_some())
+            .collect();
+        let mut count = count;
+        // A failure that cannot be identified is counted task-wide. When such a one was raised
+        // after this record's event (the next round, reached by a copy of an older record), the
+        // concurrent count may predate it: count again, after the listing.
+        let task_wide_newer = retry
+            && pending
+                .iter()
+                .any(|i| Failure::of(i).is_none() && raised_after(i, occurred));
+        if task_wide_newer {
             count = Some(
                 self.octopus
                     .count_events(space, document, kind.event_category(), deadline)
                     .await?,
             );
         }
+        let budgets: Vec<Budget> = pending
+            .iter()
+            .map(|i| budget_of(i, &listed, retry, count.as_ref()))
+            .collect();
+        // The event that brought this record is itself a guided failure regarding the document:
+        // a count of 0 means Octopus has not caught up, so nothing is decided on this reading.
         if count.as_ref().is_some_and(|c| c.total == 0) {
             return Err(AnswerError::Uncounted {
                 category: kind.event_category(),
@@ -75,31 +134,38 @@ impl<O: OctopusApi> Responder<O> {
             }
             .into());
         }
-        let decision = Decision::new(&job.rule, &job.event.id, job.origin, count.as_ref().map(|c| c.total));
-        let answers = pending.iter().filter_map(|interruption| {
-            let verdict = Verdict::of(interruption, kind, decision.action)?;
-            Some(self.act(job, &decision, interruption, verdict, count.as_ref(), deadline))
+        let answers = pending.iter().zip(&budgets).map(|(interruption, budget)| {
+            let decision = Decision::new(
+                &job.rule,
+                &job.source_note(),
+                budget,
+                &interruption.offered(kind.as_str()),
+            );
+            let unproven = matches!(budget, Budget::Task { .. })
+                && count
+                    .as_ref()
+                    .is_some_and(|c| not_yet_counted(interruption, occurred, c));
+            self.act(job, decision, interruption, unproven, deadline)
         });
-        let mut outcomes = Vec::new();
+        let mut report = RecordReport::default();
         let mut first_error = None;
         for result in join_all(answers).await {
             match result {
-                Ok(outcome) => outcomes.push(outcome),
+                Ok(answered) => report.answers.push(answered),
                 Err(error) => first_error = first_error.or(Some(error)),
             }
         }
-        let report = RecordReport { decision, outcomes };
         if let Some(error) = first_error {
             return Err(RecordFailure {
                 error: error.into(),
                 done: Some(report),
             });
         }
-        if report.outcomes.is_empty() {
+        if report.answers.is_empty() {
             tracing::info!(
                 message_id = %job.message_id, origin = %job.origin, event_id = %job.event.id, space_id = %space,
-                document_id = %document,
-                action = %report.decision.action, outcome = "nothing_pending", "no pending interruption of this kind"
+                document_id = %document, action = %job.rule.action, outcome = "nothing_pending",
+                "no pending interruption of this kind"
             );
         }
         Ok(report)
@@ -108,31 +174,41 @@ impl<O: OctopusApi> Responder<O> {
     async fn act(
         &self,
         job: &Job,
-        decision: &Decision,
+        decision: Decision,
         interruption: &Interruption,
-        verdict: Verdict,
-        count: Option<&EventCount>,
+        unproven: bool,
         deadline: Deadline,
-    ) -> Result<(String, InterruptionOutcome), OctopusError> {
-        let unproven = count.is_some_and(|c| not_yet_counted(interruption, job.event.occurred.as_deref(), c));
-        let outcome = match verdict {
+    ) -> Result<Answered, OctopusError> {
+        let kind = job.rule.kind;
+        let verdict = decision
+            .action
+            .and_then(|action| Verdict::of(interruption, kind, action));
+        let outcome = match (decision.action, verdict) {
             _ if unproven => InterruptionOutcome::LeftToItsOwnRecord,
-            Verdict::Skip(reason) => InterruptionOutcome::Skipped(reason),
-            Verdict::Answer { .. } if self.options.dry_run => InterruptionOutcome::DryRun,
-            Verdict::Answer { take_responsibility } => {
-                self.submit(job, decision, &interruption.id, take_responsibility, deadline)
+            (None, _) => InterruptionOutcome::Skipped(SkipReason::LeftByRule),
+            (Some(_), None) => InterruptionOutcome::Skipped(SkipReason::ActionNotOffered),
+            (Some(_), Some(Verdict::Skip(reason))) => InterruptionOutcome::Skipped(reason),
+            (Some(_), Some(Verdict::Answer { .. })) if self.options.dry_run => InterruptionOutcome::DryRun,
+            (Some(_), Some(Verdict::Answer { take_responsibility })) => {
+                self.submit(job, &decision, &interruption.id, take_responsibility, deadline)
                     .await?
             }
         };
-        let fields = (&job.message_id, job.origin, &job.event, &interruption.id, decision);
+        let fields = (&job.message_id, job.origin, &job.event, &interruption.id, &decision);
         match outcome {
             // A person has to act on these: say so loudly.
-            InterruptionOutcome::Skipped(SkipReason::ActionNotOffered | SkipReason::CannotTakeResponsibility) => {
+            InterruptionOutcome::Skipped(
+                SkipReason::ActionNotOffered | SkipReason::CannotTakeResponsibility | SkipReason::LeftByRule,
+            ) => {
                 log_decision!(warn, fields, outcome)
             }
             _ => log_decision!(info, fields, outcome),
         }
-        Ok((interruption.id.clone(), outcome))
+        Ok(Answered {
+            interruption_id: interruption.id.clone(),
+            decision,
+            outcome,
+        })
     }
 
     /// Takes responsibility where needed, then submits. A submit that failed may still have been
@@ -153,10 +229,20 @@ impl<O: OctopusApi> Responder<O> {
             path: format!("/{space}/interruptions"),
             detail: format!("interruption id {raw_id:?} is not an Octopus id"),
         })?;
-        if take_responsibility {
-            self.octopus.take_responsibility(space, &id, deadline).await?;
+        if take_responsibility && let Err(error) = self.octopus.take_responsibility(space, &id, deadline).await {
+            // Refused because it was answered meanwhile (a copy of this record, or a person)?
+            return match self.octopus.interruption(space, &id, deadline).await {
+                Ok(now) if !now.is_pending => Ok(InterruptionOutcome::AnsweredElsewhere),
+                _ => Err(error),
+            };
         }
-        let values = decision.form_values(job.rule.kind);
+        let Some(mut values) = decision.form_values(job.rule.kind) else {
+            return Ok(InterruptionOutcome::Skipped(SkipReason::LeftByRule));
+        };
+        // Notes unique to this submit, so that reading back can tell our answer from one a
+        // concurrent copy of this very record gave.
+        let notes = format!("{} Answer {}.", decision.notes, answer_tag());
+        values.insert("Notes".to_owned(), notes.clone().into());
         let mut sent = 0;
         loop {
             sent += 1;
@@ -175,7 +261,7 @@ impl<O: OctopusApi> Responder<O> {
                 // record, with the same Notes, answered meanwhile.
                 let ours = error.may_have_been_applied()
                     && now.has_responsibility
-                    && now.form.values.get("Notes").and_then(|n| n.as_str()) == Some(decision.notes.as_str());
+                    && now.form.values.get("Notes").and_then(|n| n.as_str()) == Some(notes.as_str());
                 if ours {
                     tracing::info!(interruption_id = %id, "the submit's answer was lost, but Octopus shows it applied");
                     return Ok(InterruptionOutcome::Submitted);
@@ -220,6 +306,14 @@ mod tests {
             })
         }
         async fn pending_interruptions(
+            &self,
+            _: &SpaceId,
+            _: &DocumentId,
+            _: Deadline,
+        ) -> Result<Vec<Interruption>, OctopusError> {
+            Ok(self.pending.clone())
+        }
+        async fn interruptions_regarding(
             &self,
             _: &SpaceId,
             _: &DocumentId,
@@ -300,10 +394,12 @@ mod tests {
             .await
             .unwrap();
 
-        assert_eq!(
-            report.outcomes,
-            [("Interruptions-1".to_owned(), InterruptionOutcome::Submitted)]
-        );
+        let outcomes: Vec<_> = report
+            .answers
+            .iter()
+            .map(|a| (a.interruption_id.as_str(), a.outcome))
+            .collect();
+        assert_eq!(outcomes, [("Interruptions-1", InterruptionOutcome::Submitted)]);
         let writes = responder.octopus.writes.lock().unwrap().clone();
         assert_eq!(
             writes,

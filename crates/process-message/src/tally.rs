@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::decision::SkipReason;
 use crate::outcome::{InterruptionOutcome, RecordFailure, RecordReport};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,7 +31,7 @@ pub struct Tally {
 impl Tally {
     pub fn answered(&mut self, report: &RecordReport) {
         self.records += 1;
-        if report.outcomes.is_empty() {
+        if report.answers.is_empty() {
             self.nothing_pending += 1;
         }
         self.outcomes(report);
@@ -45,14 +46,21 @@ impl Tally {
     }
 
     fn outcomes(&mut self, report: &RecordReport) {
-        for (_, outcome) in &report.outcomes {
-            match outcome {
+        for answered in &report.answers {
+            let decision = &answered.decision;
+            match answered.outcome {
                 InterruptionOutcome::Submitted => {
-                    *self.submitted.entry(report.decision.action.as_str()).or_default() += 1;
-                    self.budget_spent += usize::from(report.decision.budget_spent);
+                    let action = decision.action.map_or("none", |a| a.as_str());
+                    *self.submitted.entry(action).or_default() += 1;
+                    self.budget_spent += usize::from(decision.budget_spent);
                 }
                 InterruptionOutcome::AnsweredElsewhere => self.answered_elsewhere += 1,
-                InterruptionOutcome::Skipped(reason) => *self.skipped.entry(reason.as_str()).or_default() += 1,
+                InterruptionOutcome::Skipped(reason) => {
+                    *self.skipped.entry(reason.as_str()).or_default() += 1;
+                    if reason == SkipReason::LeftByRule {
+                        self.budget_spent += usize::from(decision.budget_spent);
+                    }
+                }
                 InterruptionOutcome::LeftToItsOwnRecord => self.left_to_own_record += 1,
                 InterruptionOutcome::DryRun => self.dry_run += 1,
             }
@@ -103,17 +111,24 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decision::{Decision, SkipReason};
+    use crate::decision::Decision;
+    use crate::outcome::Answered;
     use messaging::Action;
 
     fn report(action: Action, budget_spent: bool, outcomes: &[InterruptionOutcome]) -> RecordReport {
         RecordReport {
-            decision: Decision {
-                action,
-                budget_spent,
-                notes: String::new(),
-            },
-            outcomes: outcomes.iter().map(|o| ("Interruptions-1".to_owned(), *o)).collect(),
+            answers: outcomes
+                .iter()
+                .map(|outcome| Answered {
+                    interruption_id: "Interruptions-1".to_owned(),
+                    decision: Decision {
+                        action: Some(action),
+                        budget_spent,
+                        notes: String::new(),
+                    },
+                    outcome: *outcome,
+                })
+                .collect(),
         }
     }
 

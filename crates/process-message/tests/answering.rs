@@ -19,7 +19,11 @@ async fn answers_a_guided_failure_retry_within_the_budget_with_notes_that_say_wh
     let submitted = w.submitted(&raised.interruption_id, "Guidance");
     assert_eq!(submitted.len(), 1);
     assert_eq!(submitted[0].0, "Retry");
-    assert!(submitted[0].1.contains("attempt 1 of 3"), "{}", submitted[0].1);
+    assert!(
+        submitted[0].1.contains("Retry 1 of 3 for 'Run a script' on machine-1"),
+        "{}",
+        submitted[0].1
+    );
     assert!(submitted[0].1.contains(&raised.event_id));
 }
 
@@ -45,7 +49,13 @@ async fn switches_retry_to_fail_once_the_budget_is_spent_and_says_so() {
         "{}",
         answer.1
     );
-    assert!(answer.1.contains("guided failure 2"), "{}", answer.1);
+    assert!(
+        answer
+            .1
+            .contains("'Run a script' on machine-1 was retried 1 of 1 times"),
+        "{}",
+        answer.1
+    );
 }
 
 fn latest_guided_failure_event(w: &World) -> String {
@@ -193,7 +203,10 @@ async fn asks_about_the_server_task_picked_by_prefix_not_the_first_related_docum
         .unwrap();
     let query = listing.query.unwrap_or_default();
     assert!(query.contains(&format!("regarding={}", target.task_id)), "{query}");
-    assert!(query.contains("pendingOnly=true"), "{query}");
+    assert!(
+        !query.contains("pendingOnly"),
+        "a Retry rule reads the task's history: {query}"
+    );
 }
 
 #[tokio::test]
@@ -296,11 +309,11 @@ async fn a_manual_intervention_reads_only_the_interruptions() {
 }
 
 #[tokio::test]
-async fn a_copy_of_an_older_record_counts_again_before_answering_the_next_rounds_guided_failure() {
+async fn a_copy_of_an_older_record_counts_again_before_answering_the_next_rounds_unidentified_failure() {
     let w = world().await;
     let target = w.deployment();
     w.sim.set_retry_outcome(&target, 1);
-    let first = w.sim.raise_guided_failure(&target, &[]);
+    let first = w.sim.raise_guided_failure_on(&target, "Deploy", "", &[]); // names no machine
     w.run(vec![w.record("m-1", &first.event_id, RETRY_1)]).await;
     let counts_before = w.requests_to("GET", "/events");
 
@@ -395,11 +408,12 @@ async fn a_failing_sibling_interruption_does_not_drop_the_count_of_the_answer_al
 }
 
 #[tokio::test]
-async fn a_copy_of_an_older_record_leaves_a_next_round_failure_whose_event_is_not_counted_yet_to_its_own_record() {
+async fn a_copy_of_an_older_record_leaves_a_next_round_unidentified_failure_whose_event_is_not_counted_yet_to_its_own_record()
+ {
     let w = world().await;
     let target = w.deployment();
     w.sim.set_retry_outcome(&target, 1);
-    let first = w.sim.raise_guided_failure(&target, &[]);
+    let first = w.sim.raise_guided_failure_on(&target, "Deploy", "", &[]); // names no machine
     w.sim.hold_events(true); // the next round's interruption exists before its event
     w.run(vec![w.record("m-1", &first.event_id, RETRY_1)]).await;
     let next_round = w.sim.interruption_ids().into_iter().last().unwrap();
@@ -426,4 +440,23 @@ async fn a_copy_of_an_older_record_leaves_a_next_round_failure_whose_event_is_no
         .map(|s| s.values["Guidance"].clone().unwrap())
         .collect();
     assert_eq!(answers, ["Retry", "Fail"], "one retry, then the budget holds");
+}
+
+#[tokio::test]
+async fn taking_responsibility_refused_because_it_was_answered_meanwhile_counts_as_answered_elsewhere() {
+    let w = world().await;
+    let target = w.deployment();
+    let raised = w.sim.raise_manual_intervention(&target);
+    w.sim.inject(
+        Fault::answered_first(&[("Result", "Abort"), ("Notes", "a person decided")]).path_contains("/responsible"),
+    );
+
+    let failed = w.run(vec![w.record("m-1", &raised.event_id, PROCEED)]).await;
+
+    assert!(
+        failed.is_empty(),
+        "not a failure: handed back it would find nothing pending anyway"
+    );
+    assert_eq!(w.requests_to("POST", "/submit"), 0);
+    assert_eq!(w.metric("AnsweredElsewhere", None), 1);
 }

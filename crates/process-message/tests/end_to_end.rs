@@ -73,7 +73,7 @@ async fn a_webhook_travels_through_the_queue_to_an_answered_interruption() {
     assert_eq!((stats.records, stats.deleted, stats.failed), (1, 1, 0));
     let answer = &p.world.submitted(&raised.interruption_id, "Guidance")[0];
     assert_eq!(answer.0, "Retry");
-    assert!(answer.1.contains("attempt 1 of 2"), "{}", answer.1);
+    assert!(answer.1.contains("Retry 1 of 2 for "), "{}", answer.1);
     assert_eq!(sqs::depth(&p.sqs, &p.queue_url).await.unwrap(), 0);
 }
 

@@ -422,7 +422,9 @@ pub async fn check_webhook(case: &HostileWebhook) -> Result<WebhookOutcome, Stri
             messaging::payload::event_from_body(&message.body)
                 .map_err(|e| format!("queued an unreadable body: {e}"))?;
             let names: HashSet<&str> = message.attributes.iter().map(|(n, _)| *n).collect();
-            if names != HashSet::from(["Type", "Action", "MaximumRetry", "EventId"]) {
+            // `Then` (what a Retry rule answers once its retries are spent) may come with them.
+            let required = HashSet::from(["Type", "Action", "MaximumRetry", "EventId"]);
+            if !names.is_superset(&required) || names.iter().any(|n| !required.contains(n) && *n != "Then") {
                 return Err(format!("queued attributes {names:?}"));
             }
             if body["messageId"] != "recorded-1" {
@@ -575,6 +577,15 @@ impl OctopusApi for QuietOctopus {
     }
 
     async fn pending_interruptions(
+        &self,
+        _: &SpaceId,
+        document: &DocumentId,
+        _: Deadline,
+    ) -> Result<Vec<Interruption>, OctopusError> {
+        Self::check(document).map(|_| Vec::new())
+    }
+
+    async fn interruptions_regarding(
         &self,
         _: &SpaceId,
         document: &DocumentId,

@@ -1,5 +1,5 @@
-//! Sums of the CloudWatch Embedded Metric Format lines process-message wrote, as CloudWatch
-//! would add them up.
+//! Sums of the CloudWatch Embedded Metric Format lines process-message and the sweep wrote, as
+//! CloudWatch would add them up.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -31,6 +31,8 @@ impl MetricLines {
 pub struct MetricTotals {
     pub lines: usize,
     pub records: u64,
+    /// `SweptRecords`: records the sweep queued.
+    pub swept_records: u64,
     pub budget_spent: u64,
     pub answered_elsewhere: u64,
     pub nothing_pending: u64,
@@ -54,6 +56,7 @@ impl MetricTotals {
             totals.lines += 1;
             let count = |name: &str| value[name].as_u64().unwrap_or(0);
             totals.records += count("Records");
+            totals.swept_records += count("SweptRecords");
             totals.budget_spent += count("BudgetSpent");
             totals.answered_elsewhere += count("AnsweredElsewhere");
             totals.nothing_pending += count("NothingPending");
@@ -76,5 +79,55 @@ impl MetricTotals {
 
     pub fn failed_total(&self) -> u64 {
         self.failed.values().sum()
+    }
+}
+
+/// The summed metrics of sweep-interruptions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SweepMetricTotals {
+    pub lines: usize,
+    pub sweeps: u64,
+    pub sweeps_failed: u64,
+    pub subscriptions_seen: u64,
+    pub subscriptions_usable: u64,
+    pub pending_seen: u64,
+    pub enqueued: u64,
+    pub conflicts: u64,
+    /// `NotEnqueued` by `Reason`.
+    pub not_enqueued: BTreeMap<String, u64>,
+    /// `SubscriptionsUnusable` by `Reason`.
+    pub subscriptions_unusable: BTreeMap<String, u64>,
+}
+
+impl SweepMetricTotals {
+    /// Sums the lines; refuses one that is not EMF in the `OctoResponder` namespace.
+    pub fn from_lines(lines: &[String]) -> Result<Self, String> {
+        let mut totals = Self::default();
+        for line in lines {
+            let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}: {line}"))?;
+            if value["_aws"]["CloudWatchMetrics"][0]["Namespace"] != process_message::metrics::NAMESPACE {
+                return Err(format!("not an OctoResponder EMF line: {line}"));
+            }
+            totals.lines += 1;
+            let count = |name: &str| value[name].as_u64().unwrap_or(0);
+            totals.sweeps += count("Sweeps");
+            totals.sweeps_failed += count("SweepsFailed");
+            totals.subscriptions_seen += count("SubscriptionsSeen");
+            totals.subscriptions_usable += count("SubscriptionsUsable");
+            totals.pending_seen += count("PendingSeen");
+            totals.enqueued += count("Enqueued");
+            totals.conflicts += count("Conflicts");
+            if let Some(reason) = value["Reason"].as_str() {
+                for (metric, target) in [
+                    ("NotEnqueued", &mut totals.not_enqueued),
+                    ("SubscriptionsUnusable", &mut totals.subscriptions_unusable),
+                ] {
+                    if value.get(metric).is_some() {
+                        *target.entry(reason.to_owned()).or_default() += count(metric);
+                    }
+                }
+            }
+        }
+        Ok(totals)
     }
 }

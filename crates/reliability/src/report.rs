@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::metrics::MetricTotals;
+use crate::lost::RaceOrder;
+use crate::metrics::{MetricTotals, SweepMetricTotals};
 use crate::stats::{Latencies, millis, rate};
 
 /// The faults a scenario injected and what Octopus and SQS answered because of them.
@@ -57,6 +58,162 @@ impl FaultTally {
             parts.push(format!("{} poison messages", self.poison));
         }
         parts.join("; ")
+    }
+}
+
+/// What the sweep did in a scenario where some webhooks never arrive.
+#[derive(Debug, Clone, Default)]
+pub struct SweepFigures {
+    /// The share of first deliveries lost, in percent, as configured.
+    pub lost_percent: u32,
+    /// The sweep runs after every this many rounds (and whenever a round has nothing to deliver).
+    pub sweep_every: usize,
+    /// The sweep's grace period: lost webhooks' interruptions are made older than this.
+    pub grace: Duration,
+    /// Subscriptions pointing at the responder (one per deployment and kind), as the sweep reads them.
+    pub subscriptions: usize,
+    pub sweeps: usize,
+    /// Events whose first delivery was decided (every event the scenario raised).
+    pub first_deliveries: usize,
+    /// First deliveries dropped before accept-message.
+    pub lost: usize,
+    /// Of those, deployments whose interruption is left to a person (the sweep must leave them too).
+    pub lost_left_to_person: usize,
+    /// Of the lost, delivered late: while a sweep was queueing their interruption, just before
+    /// or just after its message.
+    pub late: usize,
+    /// Lost, never delivered, and answerable by the rules.
+    pub lost_never_delivered: usize,
+    /// Of those, queued by a sweep.
+    pub lost_never_delivered_swept: usize,
+    /// Of those, answered before a sweep saw them pending: a record of the previous guided failure
+    /// of the same Retry loop found the next one pending and answered it by the rule.
+    pub answered_before_a_sweep: usize,
+    /// Interruptions queued, summed over the sweeps, and distinct.
+    pub enqueued: usize,
+    pub enqueued_distinct: usize,
+    /// Late webhooks accepted (202) for an interruption the same sweep queued: both records on
+    /// the queue for one interruption.
+    pub races: usize,
+    /// The races by which record went to the queue first and, within each, which record's
+    /// answer Octopus kept: `[the webhook's, the sweep's]`.
+    pub race_answers: BTreeMap<RaceOrder, [usize; 2]>,
+    /// Pending interruptions the sweeps read, summed, and those not queued by reason.
+    pub pending_seen: usize,
+    pub not_enqueued: BTreeMap<String, usize>,
+    /// Records with `Origin=sweep` process-message received.
+    pub swept_records: usize,
+    /// Answers whose Notes say the sweep found the interruption.
+    pub answered_by_sweep_records: usize,
+    /// One sweep, start to end (reading Octopus and queueing).
+    pub took: Latencies,
+    /// From SQS taking a sweep's message to its record being answered.
+    pub swept_to_answered: Latencies,
+    /// The sweep's own metric lines, summed.
+    pub metrics: SweepMetricTotals,
+}
+
+impl SweepFigures {
+    /// The broken invariants of the sweep's side, in words.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.lost == 0 {
+            problems.push("no webhook was lost: the scenario proves nothing about the sweep".to_owned());
+        }
+        if self.lost_never_delivered_swept + self.answered_before_a_sweep != self.lost_never_delivered {
+            problems.push(format!(
+                "of {} lost webhooks never delivered, {} were queued by a sweep and {} answered before one: some \
+                 were neither",
+                self.lost_never_delivered, self.lost_never_delivered_swept, self.answered_before_a_sweep
+            ));
+        }
+        let still_pending = self.lost_never_delivered.saturating_sub(self.answered_before_a_sweep);
+        if self.enqueued_distinct < still_pending {
+            problems.push(format!(
+                "the sweeps queued {} interruptions, fewer than the {still_pending} lost, never delivered and still \
+                 pending",
+                self.enqueued_distinct
+            ));
+        }
+        if self.races != self.late {
+            problems.push(format!(
+                "{} late webhooks, but only {} accepted while the sweep queued their interruption",
+                self.late, self.races
+            ));
+        }
+        let answered: usize = self.race_answers.values().flatten().sum();
+        if answered != self.races {
+            problems.push(format!(
+                "{answered} of {} raced interruptions answered by one of the two records",
+                self.races
+            ));
+        }
+        let m = &self.metrics;
+        let not_enqueued: BTreeMap<String, u64> = self
+            .not_enqueued
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, v)| (k.clone(), *v as u64))
+            .collect();
+        let sums = [
+            ("Sweeps", m.sweeps, self.sweeps as u64),
+            ("Enqueued", m.enqueued, self.enqueued as u64),
+            ("PendingSeen", m.pending_seen, self.pending_seen as u64),
+            (
+                "SubscriptionsUsable",
+                m.subscriptions_usable,
+                (self.sweeps * self.subscriptions) as u64,
+            ),
+            ("SweepsFailed", m.sweeps_failed, 0),
+            ("Conflicts", m.conflicts, 0),
+        ];
+        for (metric, summed, want) in sums {
+            if summed != want {
+                problems.push(format!("sweep metrics: {metric} {summed} != {want}"));
+            }
+        }
+        if m.not_enqueued != not_enqueued {
+            problems.push(format!(
+                "sweep metrics: NotEnqueued by Reason {:?} != the summaries' {not_enqueued:?}",
+                m.not_enqueued
+            ));
+        }
+        problems
+    }
+
+    /// `webhook just before the sweep's message 3/0, ...`: each order of the races, and how many
+    /// of them the webhook's record and the sweep's answered.
+    pub fn describe_races(&self) -> String {
+        RaceOrder::ALL
+            .iter()
+            .map(|order| {
+                let [webhook, sweep] = self.race_answers.get(order).copied().unwrap_or_default();
+                format!("{} {webhook}/{sweep}", order.describe())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The lost webhooks' part of the faults column.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} of {} webhooks ({:.1} %) lost before accept-message, {} of them delivered late, racing the \
+             sweep's message for their interruption; a sweep every {} rounds",
+            self.lost,
+            self.first_deliveries,
+            percent(self.lost, self.first_deliveries),
+            self.late,
+            self.sweep_every
+        )
+    }
+}
+
+/// `part` of `whole` in percent, zero for an empty whole.
+pub fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        100.0 * part as f64 / whole as f64
     }
 }
 
@@ -116,6 +273,8 @@ pub struct Report {
     pub processing_time: Duration,
     pub elapsed: Duration,
     pub metrics: MetricTotals,
+    /// Lost webhooks and the sweep, in the scenario that loses some.
+    pub sweep: Option<SweepFigures>,
     /// Broken invariants, in words. Empty for a good run.
     pub problems: Vec<String>,
     /// Everything that reached a queue, when kept.
@@ -192,6 +351,37 @@ impl Report {
 
     /// A one-paragraph summary for test output.
     pub fn summary(&self) -> String {
+        let mut summary = self.summary_of_answers();
+        if let Some(sweep) = &self.sweep {
+            let _ = write!(
+                summary,
+                "; sweep: {} sweeps ({}), {} lost webhooks ({:.1} % of {}), {} delivered late racing the sweep \
+                 ({} races, answered by the webhook's/the sweep's record: {}), {} never delivered: {} queued by a sweep, {} answered before one; {} queued ({} \
+                 distinct), {} pending seen, not queued {:?}; {} swept records, {} answers by them; swept to answered {}",
+                sweep.sweeps,
+                sweep.took,
+                sweep.lost,
+                percent(sweep.lost, sweep.first_deliveries),
+                sweep.first_deliveries,
+                sweep.late,
+                sweep.races,
+                sweep.describe_races(),
+                sweep.lost_never_delivered,
+                sweep.lost_never_delivered_swept,
+                sweep.answered_before_a_sweep,
+                sweep.enqueued,
+                sweep.enqueued_distinct,
+                sweep.pending_seen,
+                sweep.not_enqueued,
+                sweep.swept_records,
+                sweep.answered_by_sweep_records,
+                sweep.swept_to_answered
+            );
+        }
+        summary
+    }
+
+    fn summary_of_answers(&self) -> String {
         format!(
             "{}: {} webhooks ({} events) for {} deployments, {} interruptions in {} rounds; answered {}/{}, \
              left to a person {}, lost {}, duplicates {}, DLQ {}, queue left {}; {:.0} webhooks/s, {:.0} records/s; \
@@ -250,7 +440,11 @@ impl Report {
                 "{} webhooks ({} events), {} deployments, {} interruptions",
                 self.webhooks, self.events, self.deployments, self.interruptions
             ),
-            faults: self.faults.describe(),
+            faults: match &self.sweep {
+                Some(sweep) if self.faults.is_empty() => sweep.describe(),
+                Some(sweep) => format!("{}; {}", sweep.describe(), self.faults.describe()),
+                None => self.faults.describe(),
+            },
             answered,
             lost: self.lost.to_string(),
             duplicates: self.duplicates.to_string(),

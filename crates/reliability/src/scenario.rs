@@ -21,6 +21,7 @@ use process_message::{Handler, Options};
 
 use crate::Error;
 use crate::esm::{Esm, EsmLog, Receipt, drain, message_text};
+use crate::lost::{Ledger, LostWebhooks, SweepOutcome, SweepSide, SweepTurn, subscribe};
 use crate::metrics::{MetricLines, MetricTotals};
 use crate::plan::{Expected, Kind, Script, scripts};
 use crate::publisher::GatedPublisher;
@@ -83,6 +84,8 @@ pub struct Config {
     pub sqs_outage: Option<SqsOutage>,
     /// Messages that can never be processed, put on the queue directly.
     pub poison: usize,
+    /// A share of first deliveries lost, and the sweep answering what they left pending.
+    pub lost: Option<LostWebhooks>,
     /// Concurrent invocations of process-message.
     pub pollers: usize,
     pub max_receive_count: u32,
@@ -116,6 +119,7 @@ impl Config {
             outage: None,
             sqs_outage: None,
             poison: 0,
+            lost: None,
             pollers: 2,
             max_receive_count: 5,
             redelivery_delay_secs: 1,
@@ -199,6 +203,28 @@ impl Config {
         }
     }
 
+    /// One webhook in ten never delivered while sweep-interruptions runs every second round,
+    /// with subscriptions carrying the webhooks' rules; every third interruption a sweep queues
+    /// gets its lost webhook after all, right after the sweep, so both records are on the queue.
+    /// Retry loops, fixed answers, both kinds at once and interruptions left to a person. On a
+    /// FIFO queue the two records of a race are answered in turn; on a standard queue, with
+    /// three pollers, possibly at once.
+    pub fn lost_webhooks(fifo: bool) -> Self {
+        Self {
+            deployments: 80,
+            seed: if fifo { 10 } else { 13 },
+            fifo,
+            skips: true,
+            lost: Some(LostWebhooks {
+                percent: 10,
+                sweep_every: 2,
+                late_every: 3,
+            }),
+            pollers: if fifo { 2 } else { 3 },
+            ..Self::base("lost webhooks")
+        }
+    }
+
     /// A small run of everything, keeping what reached the queue, for the secrets scan.
     pub fn representative() -> Self {
         Self {
@@ -230,25 +256,27 @@ impl Config {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Why {
+pub(crate) enum Why {
     First,
     Duplicate,
     Late,
     OtherKind,
     Resend,
+    /// A lost webhook delivered after all, next to the sweep's message of its interruption.
+    LostLate,
 }
 
 #[derive(Debug, Clone)]
-struct Delivery {
-    event_id: String,
-    query: String,
-    why: Why,
+pub(crate) struct Delivery {
+    pub(crate) event_id: String,
+    pub(crate) query: String,
+    pub(crate) why: Why,
 }
 
 #[derive(Debug)]
-struct Delivered {
-    delivery: Delivery,
-    status: u16,
+pub(crate) struct Delivered {
+    pub(crate) delivery: Delivery,
+    pub(crate) status: u16,
     started: Instant,
     finished: Instant,
 }
@@ -280,6 +308,15 @@ impl Index {
             self.of.insert(id.clone(), (task, kind));
         }
         self.known = ids.len();
+    }
+
+    /// The interruption of `task` whose raising is `event_id`.
+    pub(crate) fn interruption_of(&self, sim: &Simulator, task: &str, event_id: &str) -> Option<String> {
+        self.by_task
+            .get(task)?
+            .iter()
+            .find(|id| sim.raised_event_id(id).as_deref() == Some(event_id))
+            .cloned()
     }
 
     fn pending_of(&self, sim: &Simulator, task: &str) -> Option<String> {
@@ -363,6 +400,8 @@ struct Runner<'a> {
     publisher: GatedPublisher,
     responder: Handler<HttpOctopus>,
     metrics: MetricLines,
+    /// sweep-interruptions, when the scenario loses webhooks.
+    sweep: Option<SweepSide>,
 }
 
 impl<'a> Runner<'a> {
@@ -387,6 +426,10 @@ impl<'a> Runner<'a> {
             max: Duration::from_millis(200),
             max_attempts: 4,
         };
+        let sweep = match config.lost {
+            Some(_) => Some(SweepSide::new(settings.clone(), client.clone(), &queue_url)?),
+            None => None,
+        };
         let metrics = MetricLines::default();
         let responder = Handler::new(HttpOctopus::new(settings)?, Options::default()).with_metrics(metrics.sink());
         Ok(Self {
@@ -405,6 +448,7 @@ impl<'a> Runner<'a> {
             publisher,
             responder,
             metrics,
+            sweep,
             sim,
         })
     }
@@ -422,6 +466,10 @@ impl<'a> Runner<'a> {
             })
             .collect();
         let poison_ids = self.send_poison().await?;
+        let mut ledger = match (config.lost, &self.sweep) {
+            (Some(lost), Some(side)) => Some(Ledger::new(lost, config.seed, side, subscribe(&self.sim, &deployments))),
+            _ => None,
+        };
         let mut index = Index::default();
         let mut delivered_events: HashSet<String> = HashSet::new();
         let mut previous_round: Vec<Delivery> = Vec::new();
@@ -439,7 +487,7 @@ impl<'a> Runner<'a> {
             advance(&self.sim, &mut deployments);
             index.refresh(&self.sim);
             let mut round = std::mem::take(&mut resend);
-            let firsts: Vec<(usize, Kind, Delivery)> = new_events(&self.sim, &deployments, &mut delivered_events)
+            let mut firsts: Vec<(usize, Kind, Delivery)> = new_events(&self.sim, &deployments, &mut delivered_events)
                 .into_iter()
                 .map(|(n, kind, event_id, query)| {
                     (
@@ -453,7 +501,14 @@ impl<'a> Runner<'a> {
                     )
                 })
                 .collect();
-            if firsts.is_empty() && round.is_empty() {
+            if let Some(ledger) = ledger.as_mut() {
+                firsts = ledger.lose_some(&self.sim, &deployments, &index, firsts);
+            }
+            // What the sweep of this round, if it has one, must queue: known before it starts,
+            // as nothing but the sweep answers a lost webhook's interruption during the round.
+            let waiting = ledger.as_ref().map(|l| l.waiting(&self.sim)).unwrap_or_default();
+            let idle = firsts.is_empty() && round.is_empty();
+            if idle && waiting.is_empty() {
                 break;
             }
             rounds += 1;
@@ -500,8 +555,15 @@ impl<'a> Runner<'a> {
                 self.publisher.refuse_next(down.publishes);
             }
             let outage = config.outage.filter(|o| o.round == rounds);
-            let (delivered, esm, window, took) = self.round(round, &log, outage, started).await;
+            let sweep = match (&ledger, &self.sweep) {
+                (Some(ledger), Some(side)) => ledger.turn(side, rounds, idle),
+                _ => None,
+            };
+            let (delivered, esm, window, took, swept) = self.round(round, sweep, &log, outage, started).await;
             esm?;
+            if let (Some(ledger), Some(outcome)) = (ledger.as_mut(), swept) {
+                ledger.record(&waiting, outcome, &delivered);
+            }
             if window.is_some() {
                 outage_window = window;
             }
@@ -529,6 +591,21 @@ impl<'a> Runner<'a> {
                 outage_window,
             )
             .await?;
+        if let (Some(ledger), Some(side)) = (&ledger, &self.sweep) {
+            let figures = ledger.figures(&self.sim, &log, side)?;
+            let mut problems: Vec<String> = ledger.problems().to_vec();
+            problems.extend(figures.problems());
+            if report.metrics.swept_records != figures.swept_records as u64 {
+                problems.push(format!(
+                    "process-message's SweptRecords {} != {} records with Origin=sweep received",
+                    report.metrics.swept_records, figures.swept_records
+                ));
+            }
+            report
+                .problems
+                .extend(problems.into_iter().map(|p| format!("sweep: {p}")));
+            report.sweep = Some(figures);
+        }
         report.rounds = rounds;
         report.delivery_time = delivery_time;
         report.processing_time = processing_time;
@@ -536,12 +613,14 @@ impl<'a> Runner<'a> {
         Ok(report)
     }
 
-    /// Delivers one round's webhooks while the pollers drain the queue; opens the outage
-    /// window when there is one. Returns the deliveries, the pollers' result, the outage window
-    /// and the wall time of delivering and of draining.
+    /// Delivers one round's webhooks while the pollers drain the queue; meanwhile runs the
+    /// round's sweep, if it has one, and then the lost webhooks that come late; opens the outage
+    /// window when there is one. Returns the deliveries, the pollers' result, the outage window,
+    /// the wall time of delivering and of draining, and what the sweep did.
     async fn round(
         &self,
         round: Vec<Delivery>,
+        sweep: Option<SweepTurn<'_>>,
         log: &Mutex<EsmLog>,
         outage: Option<Outage>,
         started: Instant,
@@ -550,17 +629,27 @@ impl<'a> Runner<'a> {
         Result<(), Error>,
         Option<(Instant, Instant)>,
         (Duration, Duration),
+        Option<SweepOutcome>,
     ) {
         let done = AtomicBool::new(false);
         let round_started = Instant::now();
+        let concurrency = self.config.webhook_concurrency.max(1);
+        let swept = async {
+            let turn = sweep?;
+            Some(turn.run(self.config.invocation_budget, |d| self.deliver(d)).await)
+        };
         let deliver = async {
-            let delivered: Vec<Delivered> = futures::stream::iter(round)
+            let webhooks = futures::stream::iter(round)
                 .map(|delivery| self.deliver(delivery))
-                .buffer_unordered(self.config.webhook_concurrency.max(1))
-                .collect()
-                .await;
+                .buffer_unordered(concurrency)
+                .collect::<Vec<Delivered>>();
+            let (mut delivered, swept) = tokio::join!(webhooks, swept);
+            let swept = swept.map(|(outcome, late)| {
+                delivered.extend(late);
+                outcome
+            });
             done.store(true, Ordering::SeqCst);
-            (delivered, round_started.elapsed())
+            (delivered, swept, round_started.elapsed())
         };
         let handler = |records: Vec<SqsMessage>| {
             let responder = &self.responder;
@@ -591,8 +680,8 @@ impl<'a> Runner<'a> {
             self.sim.set_outage(false);
             Some((from, Instant::now()))
         };
-        let ((delivered, delivering), (esm, draining), window) = tokio::join!(deliver, drain, window);
-        (delivered, esm, window, (delivering, draining))
+        let ((delivered, swept, delivering), (esm, draining), window) = tokio::join!(deliver, drain, window);
+        (delivered, esm, window, (delivering, draining), swept)
     }
 
     async fn deliver(&self, delivery: Delivery) -> Delivered {
@@ -755,6 +844,8 @@ impl<'a> Runner<'a> {
             }
             match first_accepted.get(event) {
                 Some((started, _)) if receipt.received_at >= *started => {}
+                // The sweep's records come from no webhook.
+                _ if event.starts_with(messaging::swept::SWEPT_EVENT_PREFIX) => {}
                 _ => report.half_written += 1,
             }
         }
@@ -845,7 +936,8 @@ impl<'a> Runner<'a> {
                 }
             }
             let notes = submission.values.get("Notes").cloned().flatten().unwrap_or_default();
-            budget_spent += u64::from(notes.contains("retry budget spent"));
+            // A spent budget's answer says what it answers instead of Retry, and why.
+            budget_spent += u64::from(notes.contains(" instead of Retry: "));
         }
         if self.config.strict_metrics() {
             if metrics.submitted != by_sim {
@@ -856,7 +948,7 @@ impl<'a> Runner<'a> {
             }
             if metrics.budget_spent != budget_spent {
                 problems.push(format!(
-                    "BudgetSpent {} != {budget_spent} Fail answers saying the budget is spent",
+                    "BudgetSpent {} != {budget_spent} answers saying the budget is spent",
                     metrics.budget_spent
                 ));
             }

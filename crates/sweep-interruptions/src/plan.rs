@@ -3,7 +3,7 @@
 //! and at most the maximum age ago (deploying the responder must not suddenly answer what people
 //! left waiting for days), exactly one rule among the subscriptions that would have sent it (two
 //! subscriptions with the same rule are one rule; different rules are a conflict a person
-//! decides), and process-message's own verdict (`Verdict::of`) to answer it.
+//! decides), and process-message's own verdict (`Verdict::of_rule`) to answer it.
 
 use std::time::Duration;
 
@@ -106,7 +106,7 @@ pub fn plan(
     if age > window.max_age {
         return Planned::Skip(NotQueued::TooOld);
     }
-    match Verdict::of(interruption, rule.kind, rule.action) {
+    match Verdict::of_rule(interruption, &rule) {
         None => Planned::Skip(NotQueued::NotAnswerable),
         Some(Verdict::Skip(reason)) => Planned::Skip(NotQueued::LeftToAPerson(reason)),
         Some(Verdict::Answer { .. }) => Planned::Queue {
@@ -252,9 +252,25 @@ mod tests {
             with(json!({"CanTakeResponsibility": false})),
             Planned::Skip(NotQueued::LeftToAPerson(SkipReason::CannotTakeResponsibility))
         );
+        let exclude = [rule_subscription(
+            "exclude",
+            &[("type", "Guidance"), ("action", "Exclude")],
+            &[],
+        )];
+        let worker = interruption(
+            ten_minutes_old(),
+            json!({"Form": {"Elements": [{"Name": "Guidance", "Control": {"Buttons": [{"Value": "Fail"}]}}]}}),
+        );
         assert_eq!(
-            with(json!({"Form": {"Elements": [{"Name": "Guidance", "Control": {"Buttons": [{"Value": "Fail"}]}}]}})),
+            plan(&worker, &exclude, now(), Window::default()),
             Planned::Skip(NotQueued::LeftToAPerson(SkipReason::ActionNotOffered))
+        );
+        assert!(
+            matches!(
+                plan(&worker, &subscriptions, now(), Window::default()),
+                Planned::Queue { .. }
+            ),
+            "a Retry rule meeting a form without Retry gets its then answer, so it is queued"
         );
         assert_eq!(
             with(json!({"IsLinkedToOtherInterruption": true})),

@@ -63,7 +63,7 @@ async fn a_lost_webhook_is_answered_after_one_sweep_by_its_subscription_s_rule_w
     assert_eq!(submissions[0].interruption_id, interruption);
     assert_eq!(submissions[0].values["Guidance"].as_deref(), Some("Retry"));
     let notes = submissions[0].values["Notes"].clone().unwrap();
-    assert!(notes.contains("attempt 1 of 2"), "{notes}");
+    assert!(notes.contains("Retry 1 of 2 for "), "{notes}");
     assert!(notes.contains("Found by the sweep: no webhook arrived"), "{notes}");
 }
 

@@ -69,7 +69,7 @@ resource "aws_iam_role_policy" "this" {
 
 resource "aws_lambda_function" "this" {
   # checkov:skip=CKV_AWS_50:X-Ray is not wired into the Rust functions, and its write actions cannot be scoped to an ARN (the roles have no "*" resources).
-  # checkov:skip=CKV_AWS_116:A Lambda DLQ only catches asynchronous invocations: accept-message is invoked synchronously by API Gateway (a failed publish answers 503 so Octopus retries) and process-message by the SQS mapping, whose queue has its own dead-letter queue. A function invoked asynchronously (e.g. on a schedule) gets an on-failure destination from its caller.
+  # checkov:skip=CKV_AWS_116:A Lambda DLQ only catches asynchronous invocations: accept-message is invoked synchronously by API Gateway (a failed publish answers 503 so Octopus retries) and process-message by the SQS mapping, whose queue has its own dead-letter queue. sweep-interruptions is invoked asynchronously by EventBridge Scheduler, whose own dead-letter queue catches undeliverable invocations; a failed sweep is not retried (the next scheduled one redoes it, schedule.tf) and raises this function's Errors alarm, so a DLQ would only collect empty {} events.
   # checkov:skip=CKV_AWS_117:The functions need only public endpoints (SQS, SSM, the Octopus server, which may be anywhere on the internet); a VPC would add a NAT gateway or endpoints and cost without protecting anything.
   # checkov:skip=CKV_AWS_173:The environment holds no secrets (URLs, numbers, flags and parameter names; tests/functions.tftest.hcl checks it); the secrets are SSM SecureStrings under the responder's key.
   # checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile in the build pipeline; the zip's hash is pinned through source_code_hash.

@@ -89,3 +89,15 @@ mock_resource "aws_sns_topic" {
     arn = "arn:aws:sns:eu-west-1:123456789012:mock-alarms"
   }
 }
+
+mock_resource "aws_scheduler_schedule_group" {
+  defaults = {
+    arn = "arn:aws:scheduler:eu-west-1:123456789012:schedule-group/mock"
+  }
+}
+
+mock_resource "aws_scheduler_schedule" {
+  defaults = {
+    arn = "arn:aws:scheduler:eu-west-1:123456789012:schedule/mock/mock"
+  }
+}

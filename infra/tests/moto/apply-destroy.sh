@@ -54,6 +54,7 @@ export TF_VAR_webhook_token=moto-webhook-token-0123456789abcdef
 export TF_VAR_moto_endpoint=$endpoint TF_VAR_aws_region=us-east-1
 export TF_VAR_accept_message_zip=$infra/tests/fixtures/bootstrap.zip
 export TF_VAR_process_message_zip=$infra/tests/fixtures/bootstrap.zip
+export TF_VAR_sweep_interruptions_zip=$infra/tests/fixtures/bootstrap.zip
 tfm() { "$tf" -chdir="$work/module" "$@"; }
 
 fail() {
@@ -72,7 +73,7 @@ for env in staging prod; do
 done
 
 start=$SECONDS
-tfm apply -no-color -auto-approve -var-file=envs/dev.tfvars -var alarm_email=oncall@example.com \
+tfm apply -no-color -auto-approve -var-file=envs/dev.tfvars -var alarm_email=oncall@example.com -var needs_a_person_enabled=true -var needs_a_person_email=needs-a-person@example.com \
   >"$work/apply.log" 2>&1 || { cat "$work/apply.log" >&2; fail "terraform apply failed"; }
 echo "tf-moto: apply of $(tfm state list | wc -l) resources took $((SECONDS - start)) s"
 
@@ -80,7 +81,7 @@ tfm output -json >"$work/outputs.json"
 "$python" "$here/check.py" "$endpoint" "$work/outputs.json" || fail "the applied resources are not as configured"
 
 start=$SECONDS
-tfm destroy -no-color -auto-approve -var-file=envs/dev.tfvars -var alarm_email=oncall@example.com \
+tfm destroy -no-color -auto-approve -var-file=envs/dev.tfvars -var alarm_email=oncall@example.com -var needs_a_person_enabled=true -var needs_a_person_email=needs-a-person@example.com \
   >"$work/destroy.log" 2>&1 || { cat "$work/destroy.log" >&2; fail "terraform destroy failed"; }
 left=$(tfm state list | wc -l)
 [[ $left -eq 0 ]] || fail "$left resources left in state after destroy"

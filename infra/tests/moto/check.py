@@ -54,7 +54,12 @@ check(
 check(bool(attrs.get("KmsMasterKeyId")) and bool(dlq_attrs.get("KmsMasterKeyId")), "both queues are KMS-encrypted")
 
 lam = client("lambda")
-for name, alias_arn in [("accept_message", out["accept_message_alias_arn"]), ("process_message", out["process_message_alias_arn"])]:
+functions = [
+    ("accept_message", out["accept_message_alias_arn"]),
+    ("process_message", out["process_message_alias_arn"]),
+    ("sweep_interruptions", out["sweep_interruptions_alias_arn"]),
+]
+for name, alias_arn in functions:
     fn = lam.get_function(FunctionName=out[f"{name}_function_arn"])["Configuration"]
     check(
         fn["Runtime"] == "provided.al2023" and fn["Handler"] == "bootstrap" and fn["Architectures"] == ["arm64"],
@@ -82,6 +87,37 @@ check(
     "the mapping reports batch item failures and is capped at 2 concurrent invocations",
 )
 
+# The sweep: its environment, its schedule on the live alias, the schedule's dead-letter queue.
+sweep = lam.get_function(FunctionName=out["sweep_interruptions_function_arn"])["Configuration"]
+sweep_env = sweep.get("Environment", {}).get("Variables", {})
+check(
+    sweep_env.get("QUEUE_URL") == out["queue_url"] and sweep_env.get("WEBHOOK_URLS") == ",".join(out["webhook_urls"])
+    and sweep_env.get("OCTOPUS_API_KEY_PARAMETER") == out["octopus_api_key_parameter"] and sweep_env.get("DRY_RUN") == "true"
+    and "SWEEP_SPACES" not in sweep_env,
+    "sweep-interruptions sends to the work queue, knows the webhook URLs, reads the API key, dry run (envs/dev.tfvars), every space",
+)
+invoke_config = lam.get_function_event_invoke_config(FunctionName=sweep["FunctionName"], Qualifier="live")
+check(
+    invoke_config.get("MaximumRetryAttempts") == 0 and invoke_config.get("MaximumEventAgeInSeconds") == 300,
+    "a failed or late scheduled sweep is neither retried nor run late",
+)
+schedule = client("scheduler").get_schedule(GroupName=out["sweep_schedule_group_name"], Name=out["sweep_schedule_name"])
+sweep_dlq_attrs = sqs.get_queue_attributes(QueueUrl=out["sweep_dlq_url"], AttributeNames=["All"])["Attributes"]
+check(
+    schedule["ScheduleExpression"] == "rate(5 minutes)" and schedule["FlexibleTimeWindow"]["Mode"] == "OFF"
+    and schedule["Target"]["Arn"] == out["sweep_interruptions_alias_arn"],
+    "the schedule invokes sweep-interruptions' live alias every 5 minutes, on the dot",
+)
+check(
+    schedule["Target"].get("RetryPolicy") == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 300}
+    and schedule["Target"].get("DeadLetterConfig", {}).get("Arn") == sweep_dlq_attrs["QueueArn"],
+    "the schedule retries twice within 5 minutes, then dead-letters to the sweep's queue",
+)
+check(
+    sweep_dlq_attrs.get("FifoQueue", "false") == "false" and bool(sweep_dlq_attrs.get("KmsMasterKeyId")),
+    "the schedule's dead-letter queue is a standard, KMS-encrypted queue",
+)
+
 ssm = client("ssm")
 params = ssm.get_parameters(Names=[out["octopus_api_key_parameter"], out["webhook_token_parameter"]])["Parameters"]
 check(len(params) == 2 and all(p["Type"] == "SecureString" for p in params), "both secrets are SecureStrings")
@@ -93,8 +129,39 @@ for group in out["log_group_names"].values():
 
 alarms = client("cloudwatch").describe_alarms(AlarmNamePrefix="octo-responder-dev-")["MetricAlarms"]
 check(
-    len(alarms) == 4 and all(a["AlarmActions"] == [out["alarm_topic_arn"]] for a in alarms),
-    "four alarms, all notifying the alarm topic",
+    len(alarms) == 7 and all(a["AlarmActions"] == [out["alarm_topic_arn"]] for a in alarms),
+    "seven alarms (two queue, three Errors, sweep dead-letter queue, swept interruptions), all notifying the alarm topic",
 )
+
+# The "needs a person" topic: created under the responder's key (apply-destroy.sh also sets
+# needs_a_person_email), named in both publishers' environment, and the only topic they may publish to.
+sns = client("sns")
+topic_arn = out["needs_a_person_topic_arn"]
+topic = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+check(
+    topic_arn.endswith(":octo-responder-dev-needs-a-person") and topic.get("KmsMasterKeyId") == out["kms_key_arn"]
+    and topic.get("FifoTopic", "false") == "false",
+    "the needs-a-person topic is a standard topic under the responder's key",
+)
+subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+check(
+    [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("email", "needs-a-person@example.com")],
+    "needs_a_person_email is subscribed to it by email",
+)
+iam = client("iam")
+for name, short in (("process_message", "process-message"), ("sweep_interruptions", "sweep-interruptions")):
+    env = lam.get_function(FunctionName=out[f"{name}_function_arn"])["Configuration"].get("Environment", {}).get("Variables", {})
+    check(env.get("NEEDS_A_PERSON_TOPIC_ARN") == topic_arn, f"{name} has NEEDS_A_PERSON_TOPIC_ARN = the topic's ARN")
+    policy = iam.get_role_policy(RoleName=f"octo-responder-dev-{short}-role", PolicyName=short)["PolicyDocument"]
+    if isinstance(policy, str):
+        policy = json.loads(policy)
+    statements = policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
+    publish = [s for s in statements if "sns:Publish" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])]
+    check(
+        len(publish) == 1 and publish[0]["Resource"] in (topic_arn, [topic_arn]),
+        f"{name}'s role may publish to the needs-a-person topic only",
+    )
+accept_env = lam.get_function(FunctionName=out["accept_message_function_arn"])["Configuration"].get("Environment", {}).get("Variables", {})
+check("NEEDS_A_PERSON_TOPIC_ARN" not in accept_env, "accept_message has no NEEDS_A_PERSON_TOPIC_ARN")
 
 sys.exit(1 if problems else 0)

@@ -18,6 +18,7 @@ provider "aws" {
     kms          = var.moto_endpoint
     lambda       = var.moto_endpoint
     logs         = var.moto_endpoint
+    scheduler    = var.moto_endpoint
     sns          = var.moto_endpoint
     sqs          = var.moto_endpoint
     ssm          = var.moto_endpoint

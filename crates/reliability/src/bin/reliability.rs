@@ -14,7 +14,7 @@ use octopus_sim::Simulator;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 use reliability::races::{RaceConfig, concurrent_invocations};
-use reliability::report::{TableRow, stage_table, table};
+use reliability::report::{SweepFigures, TableRow, percent, stage_table, table};
 use reliability::scenario::{Config, TOKEN, run};
 use reliability::stats::rate;
 use reliability::{Error, Report, hostile};
@@ -70,6 +70,8 @@ fn figures() -> Result<(String, bool), Error> {
         Config::faults(),
         Config::duplicates(true),
         Config::duplicates(false),
+        Config::lost_webhooks(true),
+        Config::lost_webhooks(false),
         Config::observability(),
     ] {
         eprintln!("running {} ...", config.name);
@@ -258,6 +260,7 @@ fn render(
         "\nQueue wait and end to end include the redelivery delay (1 s visibility timeout) of records that \
          failed, so the fault scenarios' tails show the outage and the retries, not slowness.\n"
     );
+    render_sweep(&mut out, reports);
     render_hostile(&mut out, webhooks, batches);
     let _ = writeln!(out, "## Secrets\n");
     let _ = writeln!(
@@ -290,6 +293,78 @@ fn render(
         let _ = writeln!(out, "\n## Broken invariants in this run\n\n{}", broken.join("\n"));
     }
     out
+}
+
+fn render_sweep(out: &mut String, reports: &[Report]) {
+    let swept: Vec<(&Report, &SweepFigures)> = reports.iter().filter_map(|r| Some((r, r.sweep.as_ref()?))).collect();
+    let Some((_, first)) = swept.first() else {
+        return;
+    };
+    let _ = writeln!(out, "## Lost webhooks and the sweep\n");
+    let _ = writeln!(
+        out,
+        "| scenario | webhooks lost | sweeps | queued by the sweeps | lost and never delivered | late webhooks \
+         racing the sweep: answered by the webhook's / the sweep's record | pending not queued, by reason, summed \
+         over the sweeps | one sweep | sweep's message to answered |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    );
+    for (report, sweep) in &swept {
+        let reasons = sweep
+            .not_enqueued
+            .iter()
+            .map(|(reason, n)| format!("`{reason}` {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            out,
+            "| {} | {} of {} ({:.1} %), {} of them of deployments left to a person | {}, one every {} rounds | {} \
+             interruptions; {} records with `Origin=sweep` received, {} answers with the sweep's Notes | {}: {} \
+             queued by a sweep, {} answered before one | {}: {} | {} | {} | {} |",
+            report.label(),
+            sweep.lost,
+            sweep.first_deliveries,
+            percent(sweep.lost, sweep.first_deliveries),
+            sweep.lost_left_to_person,
+            sweep.sweeps,
+            sweep.sweep_every,
+            sweep.enqueued_distinct,
+            sweep.swept_records,
+            sweep.answered_by_sweep_records,
+            sweep.lost_never_delivered,
+            sweep.lost_never_delivered_swept,
+            sweep.answered_before_a_sweep,
+            sweep.races,
+            sweep.describe_races(),
+            reasons,
+            sweep.took,
+            sweep.swept_to_answered
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nThe sweep is sweep-interruptions' own `Sweeper`, reading the simulator over HTTP and queueing to the \
+         scenario's moto queue, run by the scenario once every {every} rounds and in any round with nothing else \
+         to deliver (its schedule, never wall-clock time), while that round's webhooks are delivered and answered. It \
+         keeps its production window ({grace} s grace period, a day's maximum age) and reads one subscription per \
+         deployment and kind: the responder's webhook URL with the rule the scenario's webhooks carry, filtered to \
+         the kind's event category and the deployment's project; and one to a chat hook, which it passes by. A lost \
+         webhook's interruption is made older than the grace period when its webhook is lost (`set_created`); every \
+         other interruption keeps its real `Created`. What each sweep must queue is so known before it runs (the \
+         lost webhooks' interruptions still pending that the rules answer), and the scenario fails on any \
+         difference: nothing whose webhook was delivered or may still come (`within_grace`) was queued, and lost \
+         interruptions of deployments left to a person were left too. Every third interruption a sweep queues gets \
+         its lost webhook after all, next to the sweep's message for it: in turn just before it (the sweep read the \
+         interruption as pending, then the webhook came), at the same time, and just after it. Both records reach \
+         process-message; Octopus kept exactly one answer for every raced interruption, and the other record found \
+         it answered (nothing pending, or answered elsewhere when both were answered at once) or, in a Retry loop, \
+         found the next guided failure pending and answered that by the same rule and budget. *answered before \
+         one*: lost, never delivered, and already answered when the next sweep ran, by a record of the guided \
+         failure before it in the same Retry loop, as above; that answer is checked like any other. The \
+         sweep's metric lines (`Sweeps`, `Enqueued`, `PendingSeen`, `SubscriptionsUsable`, `NotEnqueued` by \
+         `Reason`) equal its summaries, process-message's `SweptRecords` the records with `Origin=sweep` received; \
+         every Retry loop answered by sweep records too stopped at its `maximumretry` with Fail.\n",
+        every = first.sweep_every,
+        grace = first.grace.as_secs()
+    );
 }
 
 fn render_hostile(out: &mut String, webhooks: &Hostile, batches: &Hostile) {
@@ -357,6 +432,11 @@ body not JSON, malformed event id, no `Type`). Failed records come back after a 
 `maxReceiveCount` is 6.\n\
 - **duplicates**: every event delivered three times in its round and once more in the next, on a FIFO and on a \
 standard queue.\n\
+- **lost webhooks**: 80 deployments of the load mix (one in twenty left to a person), on a FIFO and on a standard \
+queue (three pollers). One first delivery in ten (10 %, drawn from the scenario's seed) never reaches \
+accept-message; sweep-interruptions runs on its schedule and queues the interruptions those webhooks left \
+pending; every third interruption a sweep queues also gets its lost webhook late, next to the sweep's message \
+(see *Lost webhooks and the sweep*).\n\
 - **observability**: 60 deployments with every answer, all three skip reasons, Octopus 5xx and 429, 3 poison \
 messages; the summed EMF lines must equal what Octopus received (Submitted by Action, BudgetSpent), the \
 records of deployments left to a person (Skipped by Reason), the records the pollers saw fail (Failed by \
@@ -376,6 +456,12 @@ race with a slow listing. A Retry rule now takes four sequential Octopus round t
 `rawQueryString` with a character invalid in a URI such as a space, `\"`, `<` or `>` (lambda_http \
 `request.rs`, `expect(\"failed to build request\")`). With `panic = \"unwind\"` the runtime reports an invocation \
 error (API Gateway answers 500); nothing is queued. The hostile inputs stay within what API Gateway delivers.\n\
+- **Two records answered at the same moment can cost a redelivery.** On a standard queue, when a late webhook's \
+record and the sweep's for the same interruption are answered at once by two invocations, the one that loses \
+may see the interruption answered between its listing and its take-responsibility call: Octopus refuses that \
+call (400, not pending), the record fails with `rejected`, SQS gives it back and it then finds nothing pending. \
+Still one answer, one extra receive; only a submit's failure is read back today \
+(`crates/process-message/src/responder.rs`), not a refused take-responsibility.\n\
 - **moto's FIFO de-duplication** only compares with messages still on the queue, where SQS remembers an id for \
 5 minutes; a copy sent after the first was processed is queued again. The responder answers it as nothing \
 pending, so the answers stay exactly-once either way.\n\
