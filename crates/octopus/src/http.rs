@@ -338,8 +338,8 @@ impl HttpOctopus {
             .await
     }
 
-    /// Every item of a paged collection, following `Page.Next` (at most [`MAX_PAGES`] pages;
-    /// a server that offers more is reported, and the pages read are used).
+    /// Every item of a paged collection, following `Page.Next` (at most [`MAX_PAGES`] pages; a
+    /// server that offers more is an error, never a silently partial list).
     async fn all_pages<T: DeserializeOwned>(
         &self,
         segments: Vec<&str>,
@@ -365,12 +365,12 @@ impl HttpOctopus {
                 return Ok(all);
             }
         }
-        tracing::warn!(
-            path = %segments.join("/"),
-            items = all.len(),
-            "octopus offers more than {MAX_PAGES} pages; using the pages read"
-        );
-        Ok(all)
+        // A partial list could hide a conflicting rule or a pending interruption: fail instead.
+        Err(OctopusError::Decode {
+            method: "GET",
+            path: format!("/{}", segments.join("/")),
+            detail: format!("Octopus offers more than {MAX_PAGES} pages; refusing to act on a partial list"),
+        })
     }
 }
 

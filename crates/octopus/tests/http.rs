@@ -763,3 +763,22 @@ async fn the_task_s_history_lists_every_interruption_regarding_it_without_pendin
             .all(|r| !r.url.query().unwrap_or_default().contains("pendingOnly"))
     );
 }
+
+#[tokio::test]
+async fn a_listing_whose_next_page_never_ends_is_an_error_not_a_partial_list() {
+    // Arrange: every page offers a next one
+    let server = MockServer::start().await;
+    let endless = api("GET", INTERRUPTIONS).respond_with(page(&["Interruptions-1", "Interruptions-2"], Some("/next")));
+    endless.mount(&server).await;
+
+    // Act
+    let listed = pending(&client(&server)).await;
+
+    // Assert
+    let error = listed.unwrap_err();
+    assert!(
+        error.to_string().contains("refusing to act on a partial list"),
+        "{error}"
+    );
+    assert!(!error.is_retryable());
+}

@@ -103,6 +103,9 @@ fn parse_spaces(raw: &str) -> Result<Vec<SpaceId>, ConfigError> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let mut spaces = spaces;
+    let mut seen = std::collections::HashSet::new();
+    spaces.retain(|space| seen.insert(space.clone()));
     if spaces.is_empty() {
         return Err(ConfigError::Invalid {
             name: SWEEP_SPACES,
@@ -150,7 +153,7 @@ mod tests {
     #[test]
     fn reads_spaces_window_and_dry_run() {
         let config = with(&[
-            (SWEEP_SPACES, "Spaces-1, Spaces-22"),
+            (SWEEP_SPACES, "Spaces-1, Spaces-22, Spaces-1"),
             (SWEEP_GRACE_SECONDS, "60"),
             (SWEEP_MAX_AGE_SECONDS, "3600"),
             (DRY_RUN, "true"),

@@ -89,9 +89,6 @@ pub fn plan(
         return Planned::Skip(NotQueued::NoRule);
     };
     let rule = first.rule;
-    if matching.iter().any(|s| s.rule != rule) {
-        return Planned::Skip(NotQueued::Conflict);
-    }
     let created = interruption
         .created
         .as_deref()
@@ -105,6 +102,10 @@ pub fn plan(
     }
     if age > window.max_age {
         return Planned::Skip(NotQueued::TooOld);
+    }
+    // Only within the window is a conflict worth a person's attention.
+    if matching.iter().any(|s| s.rule != rule) {
+        return Planned::Skip(NotQueued::Conflict);
     }
     match Verdict::of_rule(interruption, &rule) {
         None => Planned::Skip(NotQueued::NotAnswerable),

@@ -225,7 +225,7 @@ impl<P: MessagePublisher> Sweeper<P> {
                 Classified::Usable(found) => usable.push(*found),
             }
         }
-        let pending = if usable.is_empty() {
+        let mut pending = if usable.is_empty() {
             Vec::new()
         } else {
             self.octopus
@@ -233,6 +233,10 @@ impl<P: MessagePublisher> Sweeper<P> {
                 .await
                 .map_err(|e| SweepError::octopus(e, &format!("the pending interruptions of {space}")))?
         };
+        // Skip/take pages over a newest-first list shift when an interruption is raised mid-read:
+        // the same one may come twice. Each is planned once.
+        let mut seen = std::collections::HashSet::new();
+        pending.retain(|i| seen.insert(i.id.clone()));
         Ok(SpaceReading {
             space,
             seen: subscriptions.len(),
