@@ -16,7 +16,8 @@ use reqwest::Url;
 pub struct WebhookUrls(Vec<Url>);
 
 impl WebhookUrls {
-    /// Comma-separated absolute http(s) URLs; the message says which one is wrong.
+    /// Comma-separated https URLs without a query (plain http only on loopback); the message says
+    /// which one is wrong.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let urls = raw
             .split(',')
@@ -25,10 +26,18 @@ impl WebhookUrls {
             .map(|u| {
                 Url::parse(u)
                     .ok()
-                    .filter(|url| matches!(url.scheme(), "https" | "http") && url.host().is_some())
+                    .filter(|url| {
+                        let local = url
+                            .host_str()
+                            .is_some_and(|h| h == "localhost" || h.starts_with("127."));
+                        (url.scheme() == "https" || (url.scheme() == "http" && local))
+                            && url.host().is_some()
+                            && url.query().is_none()
+                    })
                     .ok_or_else(|| {
                         format!(
-                            "{u:?} is not an absolute http(s) URL such as https://hooks.example.com/octopus/webhook"
+                            "{u:?} is not an https URL without a query, such as \
+                             https://hooks.example.com/octopus/webhook (plain http only on loopback)"
                         )
                     })
             })
@@ -289,8 +298,17 @@ mod tests {
         assert!(
             WebhookUrls::parse("/octopus/webhook")
                 .unwrap_err()
-                .contains("not an absolute")
+                .contains("not an https URL")
         );
         assert!(WebhookUrls::parse("ftp://x.example.com/a").is_err());
+        assert!(
+            WebhookUrls::parse("http://hooks.example.com/octopus/webhook").is_err(),
+            "plain http off loopback"
+        );
+        assert!(
+            WebhookUrls::parse("https://hooks.example.com/octopus/webhook?type=Result").is_err(),
+            "a query"
+        );
+        assert!(WebhookUrls::parse("http://127.0.0.1:9000/octopus/webhook").is_ok());
     }
 }
