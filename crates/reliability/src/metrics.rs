@@ -2,28 +2,24 @@
 //! CloudWatch would add them up.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
-use process_message::MetricsSink;
 use serde_json::Value;
 
-/// Collects EMF lines; `sink()` is what `Handler::with_metrics` takes.
-#[derive(Debug, Clone, Default)]
-pub struct MetricLines(Arc<Mutex<Vec<String>>>);
+/// Collects EMF lines; `sink()` is what `Handler::with_metrics` and `Sweeper::with_metrics` take.
+pub type MetricLines = telemetry::Recorder;
 
-impl MetricLines {
-    pub fn sink(&self) -> MetricsSink {
-        let lines = Arc::clone(&self.0);
-        Arc::new(move |line: &str| {
-            if let Ok(mut lines) = lines.lock() {
-                lines.push(line.to_owned());
+/// The lines as JSON, each checked to be EMF in the `OctoResponder` namespace.
+fn emf_documents(lines: &[String]) -> Result<Vec<Value>, String> {
+    lines
+        .iter()
+        .map(|line| {
+            let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}: {line}"))?;
+            if value["_aws"]["CloudWatchMetrics"][0]["Namespace"] != telemetry::NAMESPACE {
+                return Err(format!("not an OctoResponder EMF line: {line}"));
             }
+            Ok(value)
         })
-    }
-
-    pub fn lines(&self) -> Vec<String> {
-        self.0.lock().map(|l| l.clone()).unwrap_or_default()
-    }
+        .collect()
 }
 
 /// The summed metrics.
@@ -48,11 +44,7 @@ impl MetricTotals {
     /// Sums the lines; refuses one that is not EMF in the `OctoResponder` namespace.
     pub fn from_lines(lines: &[String]) -> Result<Self, String> {
         let mut totals = Self::default();
-        for line in lines {
-            let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}: {line}"))?;
-            if value["_aws"]["CloudWatchMetrics"][0]["Namespace"] != process_message::metrics::NAMESPACE {
-                return Err(format!("not an OctoResponder EMF line: {line}"));
-            }
+        for value in emf_documents(lines)? {
             totals.lines += 1;
             let count = |name: &str| value[name].as_u64().unwrap_or(0);
             totals.records += count("Records");
@@ -103,11 +95,7 @@ impl SweepMetricTotals {
     /// Sums the lines; refuses one that is not EMF in the `OctoResponder` namespace.
     pub fn from_lines(lines: &[String]) -> Result<Self, String> {
         let mut totals = Self::default();
-        for line in lines {
-            let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}: {line}"))?;
-            if value["_aws"]["CloudWatchMetrics"][0]["Namespace"] != process_message::metrics::NAMESPACE {
-                return Err(format!("not an OctoResponder EMF line: {line}"));
-            }
+        for value in emf_documents(lines)? {
             totals.lines += 1;
             let count = |name: &str| value[name].as_u64().unwrap_or(0);
             totals.sweeps += count("Sweeps");
