@@ -59,7 +59,7 @@ pub struct Notifier(Option<Arc<Channel>>);
 
 #[derive(Debug)]
 enum Channel {
-    Aws(AwsNotifier),
+    Aws(Box<AwsNotifier>),
     Memory(Memory),
 }
 
@@ -91,16 +91,18 @@ impl Notifier {
     /// An SNS topic behind a DynamoDB ledger, with clients configured from the environment when
     /// the first notice is sent.
     pub fn aws(topic_arn: String, table: String) -> Self {
-        Self(Some(Arc::new(Channel::Aws(AwsNotifier::new(topic_arn, table, None)))))
+        Self(Some(Arc::new(Channel::Aws(Box::new(AwsNotifier::new(
+            topic_arn, table, None,
+        ))))))
     }
 
     /// The same with a given SDK configuration (a local endpoint in tests).
     pub fn aws_with_config(topic_arn: String, table: String, config: aws_config::SdkConfig) -> Self {
-        Self(Some(Arc::new(Channel::Aws(AwsNotifier::new(
+        Self(Some(Arc::new(Channel::Aws(Box::new(AwsNotifier::new(
             topic_arn,
             table,
             Some(config),
-        )))))
+        ))))))
     }
 
     /// Keeps notices in memory, with the same once-per-interruption-and-reason rule.

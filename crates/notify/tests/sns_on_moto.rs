@@ -1,6 +1,8 @@
 //! The notifier against SNS and DynamoDB on a local moto server: the topic delivers to an SQS
 //! queue this test reads, and the ledger is a real table with a conditional put.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
 use harness::moto::{Moto, unique_name};
 use notify::{KEY_ATTRIBUTE, Notice, Notifier, NotifyError, Reason, Told};
