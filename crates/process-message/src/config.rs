@@ -38,6 +38,8 @@ pub struct Config {
     pub octopus: Connection,
     pub options: Options,
     pub dimensions: Dimensions,
+    /// Who is told when a person is needed (`NEEDS_A_PERSON_TOPIC_ARN`, `NOTICES_TABLE`).
+    pub notifier: notify::Notifier,
 }
 
 impl Config {
@@ -58,6 +60,7 @@ impl Config {
                 ..Options::default()
             },
             dimensions: Dimensions::from_lookup(|name| lookup.get(name), "process-message"),
+            notifier: notify::Notifier::from_lookup(lookup)?,
         })
     }
 
@@ -83,6 +86,22 @@ mod tests {
         assert_eq!(config.octopus.server_url.as_str(), "https://octopus.example.com/");
         assert_eq!(config.options, Options::default());
         assert_eq!(config.dimensions, Dimensions::local("process-message"));
+        assert!(!config.notifier.is_on(), "nobody is told without a topic");
+    }
+
+    #[test]
+    fn a_topic_and_its_ledger_table_turn_notices_on() {
+        let config = Config::from_lookup(&Pairs(&[
+            (OCTOPUS_SERVER_URL, "https://octopus.example.com"),
+            (OCTOPUS_API_KEY, "k"),
+            (
+                notify::NEEDS_A_PERSON_TOPIC_ARN,
+                "arn:aws:sns:eu-west-1:123456789012:needs-a-person",
+            ),
+            (notify::NOTICES_TABLE, "octo-responder-dev-notices"),
+        ]))
+        .unwrap();
+        assert!(config.notifier.is_on());
     }
 
     #[test]

@@ -57,6 +57,13 @@ impl<O: OctopusApi> Handler<O> {
         self
     }
 
+    /// Tells a person through `notifier` (links to tasks on `server_url`) when an interruption
+    /// is left to one or answered with a spent budget.
+    pub fn with_notifier(mut self, notifier: notify::Notifier, server_url: &str) -> Self {
+        self.responder = self.responder.with_notifier(notifier, server_url);
+        self
+    }
+
     /// Sends the EMF lines elsewhere (a buffer in tests, nowhere in the demo).
     pub fn with_metrics(mut self, sink: MetricsSink) -> Self {
         self.metrics = sink;

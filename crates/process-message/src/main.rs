@@ -13,8 +13,11 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_lookup(&Env)?;
     let settings = config.octopus_settings().await?;
-    let handler =
-        Arc::new(Handler::new(HttpOctopus::new(settings)?, config.options).with_dimensions(config.dimensions));
+    let handler = Arc::new(
+        Handler::new(HttpOctopus::new(settings)?, config.options)
+            .with_dimensions(config.dimensions)
+            .with_notifier(config.notifier, config.octopus.server_url.as_str()),
+    );
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
         let handler = Arc::clone(&handler);
         async move { handler.handle(event).await }

@@ -1,6 +1,7 @@
 //! Each batch's tally as CloudWatch Embedded Metric Format lines (see the `telemetry` crate):
 //! `Submitted` by `Action`, `Skipped` by `Reason`, `Failed` by `Cause`, and per batch `Records`,
-//! `SweptRecords` (those the sweep queued), `BudgetSpent`, `AnsweredElsewhere`, `LeftToOwnRecord`, `NothingPending`.
+//! `SweptRecords` (those the sweep queued), `BudgetSpent`, `AnsweredElsewhere`, `LeftToOwnRecord`, `NothingPending`,
+//! `PeopleTold`, and `NoticesFailed` by `Cause`.
 
 pub use telemetry::{Dimensions, MetricsSink, NAMESPACE, stdout_sink};
 
@@ -19,12 +20,14 @@ pub fn emf_lines(tally: &Tally, dimensions: &Dimensions, timestamp_ms: u64) -> V
             ("AnsweredElsewhere", n(tally.answered_elsewhere)),
             ("LeftToOwnRecord", n(tally.left_to_own_record)),
             ("NothingPending", n(tally.nothing_pending)),
+            ("PeopleTold", n(tally.people_told)),
         ],
     )];
     for (metric, dimension, counts) in [
         ("Submitted", "Action", &tally.submitted),
         ("Skipped", "Reason", &tally.skipped),
         ("Failed", "Cause", &tally.failed),
+        ("NoticesFailed", "Cause", &tally.notices_failed),
     ] {
         for (value, count) in counts.iter().filter(|(_, count)| **count > 0) {
             lines.push(dimensions.line(timestamp_ms, Some((dimension, value)), &[(metric, n(*count))]));

@@ -1,9 +1,10 @@
-//! What answering one record did: the outcome for each interruption, the record's report, and
-//! why a record failed. Leaf types, read by the tally, the metrics and the logs.
+//! What answering one record did: the outcome for each interruption (and whether a person was
+//! told), the record's report, and why a record failed. Leaf types, read by the tally, the metrics and the logs.
 
 use octopus::OctopusError;
 
 use crate::decision::{Decision, SkipReason};
+use crate::notices::Telling;
 
 /// What happened to one interruption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +38,8 @@ pub struct Answered {
     pub interruption_id: String,
     pub decision: Decision,
     pub outcome: InterruptionOutcome,
+    /// Whether a person was told about it.
+    pub told: Telling,
 }
 
 /// What one record did: one entry per pending interruption of the rule's kind (none when

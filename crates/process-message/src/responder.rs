@@ -10,6 +10,7 @@ use octopus::{Deadline, EventCount, Interruption, OctopusApi, OctopusError};
 use crate::config::Options;
 use crate::decision::{Budget, Decision, SkipReason, Verdict, not_yet_counted, raised_after};
 use crate::failure::Failure;
+use crate::notices::{Telling, notice, reason_to_tell};
 use crate::outcome::{AnswerError, Answered, InterruptionOutcome, RecordFailure, RecordReport};
 use crate::record::Job;
 
@@ -71,11 +72,28 @@ fn budget_of(interruption: &Interruption, history: &[Interruption], retry: bool,
 pub struct Responder<O> {
     pub(crate) octopus: O,
     pub(crate) options: Options,
+    /// Who hears about interruptions left to a person, and the server their links point at.
+    notifier: notify::Notifier,
+    server_url: String,
 }
 
 impl<O: OctopusApi> Responder<O> {
+    /// A responder that tells nobody.
     pub fn new(octopus: O, options: Options) -> Self {
-        Self { octopus, options }
+        Self {
+            octopus,
+            options,
+            notifier: notify::Notifier::off(),
+            server_url: String::new(),
+        }
+    }
+
+    /// Tells a person through `notifier` when it leaves an interruption to one or answers with a
+    /// spent budget, with links to tasks on `server_url`.
+    pub fn with_notifier(mut self, notifier: notify::Notifier, server_url: &str) -> Self {
+        self.notifier = notifier;
+        self.server_url = server_url.to_owned();
+        self
     }
 
     /// Answers the pending interruptions a job is about, each by its own decision. On failure,
@@ -204,11 +222,36 @@ impl<O: OctopusApi> Responder<O> {
             }
             _ => log_decision!(info, fields, outcome),
         }
+        let told = self.tell(job, interruption, &decision, outcome).await;
         Ok(Answered {
             interruption_id: interruption.id.clone(),
             decision,
             outcome,
+            told,
         })
+    }
+
+    /// Tells a person about an outcome that needs one, once (the notifier's ledger), never in a
+    /// dry run. A notice that could not be sent is logged; the answer stands.
+    async fn tell(
+        &self,
+        job: &Job,
+        interruption: &Interruption,
+        decision: &Decision,
+        outcome: InterruptionOutcome,
+    ) -> Telling {
+        let Some(reason) = reason_to_tell(decision, outcome).filter(|_| !self.options.dry_run) else {
+            return Telling::NotNeeded;
+        };
+        let notice = notice(job, interruption, decision, reason, &self.server_url);
+        match self.notifier.tell(&notice).await {
+            Ok(told) => told.into(),
+            Err(error) => {
+                tracing::warn!(message_id = %job.message_id, interruption_id = %interruption.id, reason = reason.as_str(),
+                    error = %error, cause = error.cause(), "could not tell a person");
+                Telling::Failed(error.cause())
+            }
+        }
     }
 
     /// Takes responsibility where needed, then submits. A submit that failed may still have been

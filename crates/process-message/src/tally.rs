@@ -1,10 +1,11 @@
 //! What a batch did, counted: answers submitted by action, retry budgets spent, interruptions
-//! left to a person by reason, records failed by cause. Logged once per batch, so an operator
+//! left to a person by reason, people told (and notices that failed), records failed by cause. Logged once per batch, so an operator
 //! sees at a glance that skips or failures happen (and why) without reading every line.
 
 use std::collections::BTreeMap;
 
 use crate::decision::SkipReason;
+use crate::notices::Telling;
 use crate::outcome::{InterruptionOutcome, RecordFailure, RecordReport};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -26,6 +27,10 @@ pub struct Tally {
     pub nothing_pending: usize,
     /// Failed records by cause.
     pub failed: BTreeMap<&'static str, usize>,
+    /// Notices sent to a person.
+    pub people_told: usize,
+    /// Notices that could not be sent, by cause.
+    pub notices_failed: BTreeMap<&'static str, usize>,
 }
 
 impl Tally {
@@ -48,6 +53,11 @@ impl Tally {
     fn outcomes(&mut self, report: &RecordReport) {
         for answered in &report.answers {
             let decision = &answered.decision;
+            match answered.told {
+                Telling::Sent => self.people_told += 1,
+                Telling::Failed(cause) => *self.notices_failed.entry(cause).or_default() += 1,
+                Telling::NotNeeded | Telling::AlreadyTold | Telling::Off => {}
+            }
             match answered.outcome {
                 InterruptionOutcome::Submitted => {
                     let action = decision.action.map_or("none", |a| a.as_str());
@@ -80,10 +90,12 @@ impl Tally {
         self.dry_run += other.dry_run;
         self.left_to_own_record += other.left_to_own_record;
         self.nothing_pending += other.nothing_pending;
+        self.people_told += other.people_told;
         for (target, source) in [
             (&mut self.submitted, other.submitted),
             (&mut self.skipped, other.skipped),
             (&mut self.failed, other.failed),
+            (&mut self.notices_failed, other.notices_failed),
         ] {
             for (key, n) in source {
                 *target.entry(key).or_default() += n;
@@ -103,6 +115,8 @@ impl Tally {
             dry_run = self.dry_run,
             left_to_own_record = self.left_to_own_record,
             failed = ?self.failed,
+            people_told = self.people_told,
+            notices_failed = ?self.notices_failed,
             "batch done"
         );
     }
@@ -127,6 +141,7 @@ mod tests {
                         notes: String::new(),
                     },
                     outcome: *outcome,
+                    told: Telling::NotNeeded,
                 })
                 .collect(),
         }
@@ -154,6 +169,25 @@ mod tests {
         assert_eq!(tally.skipped, BTreeMap::from([("action_not_offered", 1)]));
         assert_eq!(tally.nothing_pending, 1);
         assert_eq!(tally.failed, BTreeMap::from([("timeout", 1)]));
+    }
+
+    #[test]
+    fn counts_people_told_and_notices_that_could_not_be_sent_but_not_repeats() {
+        let mut tally = Tally::default();
+        let mut told = report(Action::Fail, true, &[InterruptionOutcome::Submitted; 4]);
+        for (answered, telling) in told.answers.iter_mut().zip([
+            Telling::Sent,
+            Telling::AlreadyTold,
+            Telling::Failed("notice_publish"),
+            Telling::Off,
+        ]) {
+            answered.told = telling;
+        }
+
+        tally.answered(&told);
+
+        assert_eq!(tally.people_told, 1);
+        assert_eq!(tally.notices_failed, BTreeMap::from([("notice_publish", 1)]));
     }
 
     #[test]

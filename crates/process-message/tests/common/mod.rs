@@ -31,11 +31,19 @@ pub fn settings(sim: &Simulator, api_key: &str) -> Settings {
 }
 
 pub async fn world_with(options: Options) -> World {
+    world_telling(options, notify::Notifier::off()).await
+}
+
+/// A world whose responder tells a person through `notifier`.
+pub async fn world_telling(options: Options, notifier: notify::Notifier) -> World {
     let sim = Simulator::start().await.unwrap();
     let octopus = HttpOctopus::new(settings(&sim, sim.api_key())).unwrap();
     let metrics = telemetry::Recorder::new();
+    let server = sim.base_url();
     World {
-        responder: Handler::new(octopus, options).with_metrics(metrics.sink()),
+        responder: Handler::new(octopus, options)
+            .with_metrics(metrics.sink())
+            .with_notifier(notifier, &server),
         sim,
         metrics,
     }
