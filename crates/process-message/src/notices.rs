@@ -56,27 +56,54 @@ pub fn reason_to_tell(decision: &Decision, outcome: InterruptionOutcome) -> Opti
     }
 }
 
-/// The notice for `interruption`: its title, failure and related project, environment and
-/// tenant, why, and a link to its task on `server_url`.
+/// The notice for `interruption` as one record decided it: why it was left, or the Notes of
+/// the answer given with a spent budget.
 pub fn notice(job: &Job, interruption: &Interruption, decision: &Decision, reason: Reason, server_url: &str) -> Notice {
-    let answer = decision.action.map_or("nothing", |a| a.as_str());
     let detail = match reason {
-        Reason::HeldByAnotherUser => format!(
-            "another user ({}) holds responsibility for it, and the responder never takes it from them; the rule would answer {answer}",
-            interruption.responsible_user_id.as_deref().unwrap_or("unknown")
-        ),
-        Reason::ActionNotOffered => format!("the form does not offer {answer}, the rule's answer"),
-        Reason::CannotTakeResponsibility => format!(
-            "Octopus does not let the responder's user take responsibility for it (a team restriction?); the rule would answer {answer}"
-        ),
         Reason::LeftByRule | Reason::BudgetSpent | Reason::ConflictingRules => {
             decision.notes.trim_start_matches("octo-responder: ").to_owned()
         }
+        _ => why_left(reason, interruption, decision.action.map(|a| a.as_str())),
     };
-    let task = interruption
-        .task_id
-        .as_deref()
-        .or_else(|| Some(job.event.document_id.as_str()).filter(|d| d.starts_with("ServerTasks-")));
+    about(interruption, job.event.space_id.as_str(), reason, detail, server_url)
+}
+
+/// Why an interruption was left to a person, in a sentence, with the answer the rule would have
+/// given when known.
+pub fn why_left(reason: Reason, interruption: &Interruption, answer: Option<&str>) -> String {
+    let would = answer
+        .map(|a| format!("; the rule would answer {a}"))
+        .unwrap_or_default();
+    match reason {
+        Reason::HeldByAnotherUser => format!(
+            "another user ({}) holds responsibility for it, and the responder never takes it from them{would}",
+            interruption.responsible_user_id.as_deref().unwrap_or("unknown")
+        ),
+        Reason::ActionNotOffered => match answer {
+            Some(answer) => format!("the form does not offer {answer}, the rule's answer"),
+            None => "the form does not offer the rule's answer".to_owned(),
+        },
+        Reason::CannotTakeResponsibility => {
+            format!("Octopus does not let the responder's user take responsibility for it (a team restriction?){would}")
+        }
+        Reason::LeftByRule => "the retry budget is spent and the rule says then=Leave".to_owned(),
+        Reason::BudgetSpent => format!("the retry budget is spent{would}"),
+        Reason::ConflictingRules => "subscriptions pointing at the responder match it with different rules, so it \
+                                     answers none of them; make exactly one rule match"
+            .to_owned(),
+    }
+}
+
+/// A notice about `interruption` in `space_id`: its title, failure, the project, environment
+/// and tenant it regards, `detail`, and a link to its task on `server_url`.
+pub fn about(interruption: &Interruption, space_id: &str, reason: Reason, detail: String, server_url: &str) -> Notice {
+    let task = interruption.task_id.as_deref().or_else(|| {
+        interruption
+            .related_document_ids
+            .iter()
+            .map(String::as_str)
+            .find(|id| id.starts_with("ServerTasks-"))
+    });
     let regarding = interruption
         .related_document_ids
         .iter()
@@ -88,13 +115,13 @@ pub fn notice(job: &Job, interruption: &Interruption, decision: &Decision, reaso
         .cloned()
         .collect();
     Notice {
-        space_id: job.event.space_id.to_string(),
+        space_id: space_id.to_owned(),
         interruption_id: interruption.id.clone(),
         reason,
         title: interruption.title.clone(),
         failure: Failure::of(interruption).map(|f| f.to_string()),
         regarding,
         detail,
-        link: Notice::task_link(server_url, job.event.space_id.as_str(), task),
+        link: Notice::task_link(server_url, space_id, task),
     }
 }

@@ -41,6 +41,8 @@ pub struct Config {
     pub queue_url: String,
     pub sweep: SweepSettings,
     pub dimensions: Dimensions,
+    /// Who is told about interruptions left to a person (`NEEDS_A_PERSON_TOPIC_ARN`, `NOTICES_TABLE`).
+    pub notifier: notify::Notifier,
 }
 
 impl Config {
@@ -84,6 +86,7 @@ impl Config {
                 dry_run: flag(lookup, DRY_RUN, false)?,
             },
             dimensions: Dimensions::from_lookup(|name| lookup.get(name), "sweep-interruptions"),
+            notifier: notify::Notifier::from_lookup(lookup)?,
         })
     }
 }

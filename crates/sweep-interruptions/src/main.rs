@@ -16,7 +16,11 @@ async fn main() -> Result<(), Error> {
     let octopus = HttpOctopus::new(config.octopus.settings().await?)?;
     let aws = aws_config::load_from_env().await;
     let publisher = SqsPublisher::new(aws_sdk_sqs::Client::new(&aws), config.queue_url);
-    let sweeper = Arc::new(Sweeper::new(octopus, publisher, config.sweep).with_dimensions(config.dimensions));
+    let sweeper = Arc::new(
+        Sweeper::new(octopus, publisher, config.sweep)
+            .with_dimensions(config.dimensions)
+            .with_notifier(config.notifier, config.octopus.server_url.as_str()),
+    );
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let sweeper = Arc::clone(&sweeper);
         async move { sweeper.handle(event).await }

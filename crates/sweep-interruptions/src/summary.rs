@@ -1,7 +1,7 @@
 //! What one sweep found and did: the JSON the function returns, one `sweep done` log line, and
 //! its CloudWatch Embedded Metric Format lines (`SubscriptionsSeen`, `SubscriptionsUsable`,
 //! `SubscriptionsUnusable` by `Reason`, `PendingSeen`, `Enqueued`, `NotEnqueued` by `Reason`,
-//! `Conflicts`, `Sweeps`).
+//! `Conflicts`, `PeopleTold`, `NoticesFailed`, `Sweeps`).
 
 use std::collections::BTreeMap;
 
@@ -46,6 +46,10 @@ pub struct Summary {
     pub not_enqueued: BTreeMap<&'static str, usize>,
     /// Interruptions that subscriptions with different rules would have sent.
     pub conflicts: Vec<String>,
+    /// Notices sent to a person about interruptions left to one.
+    pub people_told: usize,
+    /// Notices that could not be sent (the next sweep tries again).
+    pub notices_failed: usize,
 }
 
 impl Summary {
@@ -60,6 +64,8 @@ impl Summary {
             enqueued = self.enqueued.len(),
             not_enqueued = ?self.not_enqueued,
             conflicts = self.conflicts.len(),
+            people_told = self.people_told,
+            notices_failed = self.notices_failed,
             "sweep done"
         );
     }
@@ -77,6 +83,8 @@ impl Summary {
                 ("PendingSeen", n(self.pending_seen)),
                 ("Enqueued", n(self.enqueued.len())),
                 ("Conflicts", n(self.conflicts.len())),
+                ("PeopleTold", n(self.people_told)),
+                ("NoticesFailed", n(self.notices_failed)),
             ],
         )];
         for (metric, counts) in [

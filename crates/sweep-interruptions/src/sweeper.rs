@@ -3,7 +3,9 @@
 //! nothing and fails with a line that says what to fix; the schedule's retry and the alarm on
 //! failed sweeps catch it. A space costs its subscriptions (one request per page) and, when a
 //! subscription there points at the responder, one request per page of pending interruptions:
-//! never a request per interruption.
+//! never a request per interruption. An interruption left to a person (held by someone, the
+//! answer not offered, not takeable, conflicting rules) is told about once (the `notify` ledger
+//! keeps a webhook's record and every later sweep from telling again); a dry run tells nobody.
 
 use futures::StreamExt;
 use lambda_runtime::LambdaEvent;
@@ -18,6 +20,8 @@ use crate::config::SweepSettings;
 use crate::plan::{NotQueued, Planned, plan};
 use crate::subscriptions::{Classified, RuleSubscription, classify};
 use crate::summary::{Queued, Summary, UnusableSubscription};
+use notify::{Notifier, Reason};
+use process_message::notices;
 
 /// Spaces read at once.
 const SPACES_AT_ONCE: usize = 4;
@@ -90,6 +94,8 @@ pub struct Sweeper<P> {
     settings: SweepSettings,
     metrics: MetricsSink,
     dimensions: Dimensions,
+    notifier: Notifier,
+    server_url: String,
 }
 
 impl<P> std::fmt::Debug for Sweeper<P> {
@@ -109,7 +115,17 @@ impl<P: MessagePublisher> Sweeper<P> {
             settings,
             metrics: stdout_sink(),
             dimensions: Dimensions::local("sweep-interruptions"),
+            notifier: Notifier::off(),
+            server_url: String::new(),
         }
+    }
+
+    /// Tells a person through `notifier` (links to tasks on `server_url`) about interruptions
+    /// the sweep leaves to one.
+    pub fn with_notifier(mut self, notifier: Notifier, server_url: &str) -> Self {
+        self.notifier = notifier;
+        self.server_url = server_url.to_owned();
+        self
     }
 
     /// Sends the EMF lines elsewhere (a buffer in tests, nowhere in the demo).
@@ -186,16 +202,41 @@ impl<P: MessagePublisher> Sweeper<P> {
                 planned.push((&reading.space, interruption, verdict));
             }
         }
+        let mut to_tell = Vec::new();
         for (space, interruption, verdict) in planned {
             match verdict {
-                Planned::Skip(reason) => self.note_skip(space, interruption, reason, &mut summary),
+                Planned::Skip(reason) => {
+                    self.note_skip(space, interruption, reason, &mut summary);
+                    to_tell.extend(reason_to_tell(reason).map(|why| (space, interruption, why)));
+                }
                 Planned::Queue { rule, subscriptions } => {
                     self.queue(space, interruption, rule, subscriptions, &mut summary)
                         .await?;
                 }
             }
         }
+        if !self.settings.dry_run {
+            for (space, interruption, reason) in to_tell {
+                self.tell(space, interruption, reason, &mut summary).await;
+            }
+        }
         Ok(summary)
+    }
+
+    /// Tells a person once; a notice that could not be sent is logged and counted, and the
+    /// next sweep tries again.
+    async fn tell(&self, space: &SpaceId, interruption: &Interruption, reason: Reason, summary: &mut Summary) {
+        let detail = notices::why_left(reason, interruption, None);
+        let notice = notices::about(interruption, space.as_str(), reason, detail, &self.server_url);
+        match self.notifier.tell(&notice).await {
+            Ok(notify::Told::Sent) => summary.people_told += 1,
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(space_id = %space, interruption_id = %interruption.id, reason = reason.as_str(),
+                    error = %error, cause = error.cause(), "could not tell a person");
+                summary.notices_failed += 1;
+            }
+        }
     }
 
     async fn read_space(&self, space: SpaceId, deadline: Deadline) -> Result<SpaceReading, SweepError> {
@@ -294,6 +335,15 @@ impl<P: MessagePublisher> Sweeper<P> {
             subscriptions,
         });
         Ok(())
+    }
+}
+
+/// Why a person should hear about an interruption the sweep did not queue, if at all.
+fn reason_to_tell(not_queued: NotQueued) -> Option<Reason> {
+    match not_queued {
+        NotQueued::Conflict => Some(Reason::ConflictingRules),
+        NotQueued::LeftToAPerson(reason) => Some(reason.for_a_person()),
+        _ => None,
     }
 }
 

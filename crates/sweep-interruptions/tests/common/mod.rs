@@ -25,6 +25,8 @@ pub struct World {
     pub queue_url: String,
     pub sweeper: Sweeper<SqsPublisher>,
     pub metrics: telemetry::Recorder,
+    /// What the sweeper told a person.
+    pub told: notify::Sent,
 }
 
 pub fn octopus_settings(sim: &Simulator, api_key: &str) -> Settings {
@@ -56,14 +58,17 @@ pub async fn world_with(sweep: SweepSettings, api_key: Option<&str>) -> World {
     let key = api_key.unwrap_or(sim.api_key()).to_owned();
     let octopus = HttpOctopus::new(octopus_settings(&sim, &key)).unwrap();
     let metrics = telemetry::Recorder::new();
-    let sweeper =
-        Sweeper::new(octopus, SqsPublisher::new(sqs.clone(), queue_url.clone()), sweep).with_metrics(metrics.sink());
+    let (notifier, told) = notify::Notifier::in_memory();
+    let sweeper = Sweeper::new(octopus, SqsPublisher::new(sqs.clone(), queue_url.clone()), sweep)
+        .with_metrics(metrics.sink())
+        .with_notifier(notifier, &sim.base_url());
     World {
         sim,
         sqs,
         queue_url,
         sweeper,
         metrics,
+        told,
     }
 }
 
