@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use accept_message::{Acceptor, SqsPublisher, WebhookAuth};
 use harness::apigw::WebhookRequest;
+use harness::notices::NoticeChannel;
 use harness::{Moto, sqs};
 use lambda_http::http::HeaderName;
 use octopus::{Deadline, HttpOctopus, Settings};
@@ -30,6 +31,8 @@ struct Demo {
     acceptor: Acceptor<SqsPublisher>,
     responder: Handler<HttpOctopus>,
     sweeper: Sweeper<SqsPublisher>,
+    /// The "needs a person" topic, with a queue as the person's inbox.
+    notices: NoticeChannel,
 }
 
 pub async fn run() -> Result<(), DemoError> {
@@ -54,11 +57,20 @@ pub async fn run() -> Result<(), DemoError> {
         dry_run: false,
     };
     let publisher = SqsPublisher::new(sqs.clone(), queue_url.clone());
+    let aws = moto.sdk_config().await;
+    let notices = NoticeChannel::create(&aws, notify::KEY_ATTRIBUTE).await?;
+    let notifier = notify::Notifier::aws_with_config(notices.topic_arn.clone(), notices.table.clone(), aws);
+    let server = sim.base_url();
     let demo = Demo {
         acceptor: Acceptor::new(publisher.clone(), auth),
         // The demo prints its own report; the EMF metric lines would only clutter it.
-        responder: Handler::new(octopus.clone(), Options::default()).with_metrics(std::sync::Arc::new(|_: &str| {})),
-        sweeper: Sweeper::new(octopus, publisher, sweep).with_metrics(std::sync::Arc::new(|_: &str| {})),
+        responder: Handler::new(octopus.clone(), Options::default())
+            .with_metrics(std::sync::Arc::new(|_: &str| {}))
+            .with_notifier(notifier.clone(), &server),
+        sweeper: Sweeper::new(octopus, publisher, sweep)
+            .with_metrics(std::sync::Arc::new(|_: &str| {}))
+            .with_notifier(notifier, &server),
+        notices,
         sim,
         sqs,
         queue_url,
@@ -89,6 +101,7 @@ impl Demo {
             self.last_answer("Guidance")?.0 == "Fail",
             "the second guided failure is answered Fail",
         )?;
+        self.show_notices(1, "the spent budget is reported to a person").await?;
 
         println!("\n2. A manual intervention; the rule proceeds.");
         let approval = self.sim.add_deployment("Spaces-1");
@@ -112,6 +125,8 @@ impl Demo {
         expect(still_pending == Some(true), "the forged request changed nothing")?;
 
         self.lost_webhook().await?;
+        self.budget_per_failure().await?;
+        self.held_by_a_person().await?;
 
         let (queued, dead) = (
             sqs::depth(&self.sqs, &self.queue_url).await?,
@@ -123,7 +138,7 @@ impl Demo {
             self.sim.submissions().len()
         );
         expect(
-            queued == 0 && dead == 0 && self.sim.submissions().len() == 4,
+            queued == 0 && dead == 0 && self.sim.submissions().len() == 7,
             "everything answered, nothing lost",
         )?;
         println!("\ndemo finished: every outcome as expected");
@@ -242,6 +257,99 @@ impl Demo {
             "the guided failure raised just now is left to its webhook",
         )?;
         Ok(())
+    }
+
+    /// Section 5: a retry budget per failing step and machine, and the rule's `then` answer once
+    /// one failure's budget is spent.
+    async fn budget_per_failure(&self) -> Result<(), DemoError> {
+        println!(
+            "\n5. Two machines fail in one round; each failure has its own budget (maximumretry=1, then=Exclude)."
+        );
+        let query = "type=Guidance&action=Retry&maximumretry=1&then=Exclude";
+        let rollout = self.sim.add_deployment("Spaces-1");
+        // web-01's retry fails again; web-02's succeeds.
+        self.sim.set_retry_outcome(&rollout, 1);
+        let web1 = self.sim.raise_guided_failure_on(&rollout, "Deploy web", "web-01", &[]);
+        let web2 = self.sim.raise_guided_failure_on(&rollout, "Deploy web", "web-02", &[]);
+        let before = self.sim.submissions().len();
+        self.deliver(query, &web1.event_id, true).await?;
+        self.deliver(query, &web2.event_id, true).await?;
+        let again = self.sim.event_ids(&rollout.task_id, "GuidedFailureInterruptionRaised");
+        let again = again.first().ok_or("web-01's retry did not fail again")?;
+        self.deliver(query, again, true).await?;
+        let answers = self.answers_since(before, "Guidance");
+        let answered = |machine: &str, value: &str| {
+            answers
+                .iter()
+                .any(|(v, notes)| v == value && notes.contains(&format!("'Deploy web' on {machine}")))
+        };
+        expect(
+            answered("web-01", "Retry") && answered("web-02", "Retry"),
+            "both machines of the round are retried: one machine's retry is not taken from the other",
+        )?;
+        expect(
+            answered("web-01", "Exclude") && answers.len() == 3,
+            "web-01 failing again has spent its budget: answered Exclude, the deployment carries on without it",
+        )?;
+        self.show_notices(1, "the spent budget is reported to a person").await
+    }
+
+    /// Section 6: someone took responsibility for a guided failure; the responder leaves it to
+    /// them and tells a person once, however often the webhook arrives.
+    async fn held_by_a_person(&self) -> Result<(), DemoError> {
+        println!("\n6. Someone holds a guided failure; the responder leaves it and tells a person (once).");
+        let target = self.sim.add_deployment("Spaces-1");
+        let held = self
+            .sim
+            .raise_guided_failure_on(&target, "Migrate database", "db-01", &[]);
+        if !self.sim.take_responsibility_as_other_user(&held.interruption_id) {
+            return Err("the simulator would not hand the interruption to another user".into());
+        }
+        println!("   {} is held by {}", held.interruption_id, self.sim.other_user_id());
+        let query = "type=Guidance&action=Retry&maximumretry=3";
+        self.deliver(query, &held.event_id, true).await?;
+        println!("   Octopus delivers the same webhook again:");
+        self.deliver(query, &held.event_id, true).await?;
+        let pending = self
+            .sim
+            .interruption(&held.interruption_id)
+            .map(|i| i["IsPending"] == true);
+        expect(
+            pending == Some(true),
+            "the held guided failure is left to the person holding it",
+        )?;
+        self.show_notices(1, "one message to the needs-a-person topic, not one per delivery")
+            .await
+    }
+
+    /// Prints what the "needs a person" topic delivered since last time and checks the count.
+    async fn show_notices(&self, expected: usize, what: &str) -> Result<(), DemoError> {
+        let delivered = self.notices.delivered().await?;
+        for message in &delivered {
+            println!("   needs-a-person topic -> {}", message.subject);
+            for line in message.body.lines().filter(|l| !l.is_empty()) {
+                println!("       {line}");
+            }
+        }
+        expect(delivered.len() == expected, what)
+    }
+
+    /// The answers submitted after the first `from`: `(value of element, notes)`.
+    fn answers_since(&self, from: usize, element: &str) -> Vec<(String, String)> {
+        self.sim
+            .submissions()
+            .into_iter()
+            .skip(from)
+            .map(|s| {
+                let value = s.values.get(element).cloned().flatten().unwrap_or_default();
+                let notes = s.values.get("Notes").cloned().flatten().unwrap_or_default();
+                println!(
+                    "   Octopus: {} answered {element}={value}\n     Notes: {notes}",
+                    s.interruption_id
+                );
+                (value, notes)
+            })
+            .collect()
     }
 
     /// Lets process-message drain the queue, as the SQS event source mapping would.

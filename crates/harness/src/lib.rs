@@ -5,6 +5,7 @@
 pub mod apigw;
 pub mod logs;
 pub mod moto;
+pub mod notices;
 pub mod sqs;
 
 pub use moto::Moto;

@@ -3,116 +3,35 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
 use harness::moto::{Moto, unique_name};
+use harness::notices::NoticeChannel;
 use notify::{KEY_ATTRIBUTE, Notice, Notifier, NotifyError, Reason, Told};
 
 struct Setup {
     config: aws_config::SdkConfig,
-    topic_arn: String,
-    table: String,
-    sqs: aws_sdk_sqs::Client,
-    queue_url: String,
+    channel: NoticeChannel,
 }
 
-/// A topic with a queue subscribed to it, and an empty ledger table.
+/// A topic with an inbox queue subscribed to it, and an empty ledger table.
 async fn setup() -> Setup {
-    let moto = Moto::shared().expect("moto server");
-    let config = moto.sdk_config().await;
-    let sns = aws_sdk_sns::Client::new(&config);
-    let sqs = aws_sdk_sqs::Client::new(&config);
-    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-    let topic_arn = sns
-        .create_topic()
-        .name(unique_name("needs-a-person"))
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
-    let queue_url = sqs
-        .create_queue()
-        .queue_name(unique_name("inbox"))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let queue_arn = harness::sqs::queue_arn(&sqs, &queue_url).await.unwrap();
-    sns.subscribe()
-        .topic_arn(&topic_arn)
-        .protocol("sqs")
-        .endpoint(queue_arn)
-        .send()
-        .await
-        .unwrap();
-    let table = unique_name("notices");
-    dynamodb
-        .create_table()
-        .table_name(&table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name(KEY_ATTRIBUTE)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name(KEY_ATTRIBUTE)
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    Setup {
-        config,
-        topic_arn,
-        table,
-        sqs,
-        queue_url,
-    }
+    let config = Moto::shared().expect("moto server").sdk_config().await;
+    let channel = NoticeChannel::create(&config, KEY_ATTRIBUTE).await.unwrap();
+    Setup { config, channel }
 }
 
 impl Setup {
     fn notifier(&self) -> Notifier {
-        Notifier::aws_with_config(self.topic_arn.clone(), self.table.clone(), self.config.clone())
+        Notifier::aws_with_config(
+            self.channel.topic_arn.clone(),
+            self.channel.table.clone(),
+            self.config.clone(),
+        )
     }
 
     /// Every message the topic delivered so far: (subject, body).
     async fn delivered(&self) -> Vec<(String, String)> {
-        let mut delivered = Vec::new();
-        loop {
-            let received = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.queue_url)
-                .max_number_of_messages(10)
-                .send()
-                .await
-                .unwrap();
-            let messages = received.messages.unwrap_or_default();
-            if messages.is_empty() {
-                return delivered;
-            }
-            for message in messages {
-                let envelope: serde_json::Value = serde_json::from_str(message.body().unwrap()).unwrap();
-                delivered.push((
-                    envelope["Subject"].as_str().unwrap_or_default().to_owned(),
-                    envelope["Message"].as_str().unwrap_or_default().to_owned(),
-                ));
-                self.sqs
-                    .delete_message()
-                    .queue_url(&self.queue_url)
-                    .receipt_handle(message.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-            }
-        }
+        let delivered = self.channel.delivered().await.unwrap();
+        delivered.into_iter().map(|d| (d.subject, d.body)).collect()
     }
 }
 
@@ -166,8 +85,8 @@ async fn publishes_once_per_interruption_and_reason_even_from_another_process() 
 #[tokio::test]
 async fn a_message_that_could_not_be_published_is_not_recorded_as_told() {
     let setup = setup().await;
-    let missing_topic = setup.topic_arn.replace("needs-a-person", "no-such-topic");
-    let broken = Notifier::aws_with_config(missing_topic, setup.table.clone(), setup.config.clone());
+    let missing_topic = setup.channel.topic_arn.replace("needs-a-person", "no-such-topic");
+    let broken = Notifier::aws_with_config(missing_topic, setup.channel.table.clone(), setup.config.clone());
 
     let error = broken.tell(&notice(Reason::LeftByRule)).await.unwrap_err();
     assert!(matches!(error, NotifyError::Publish(_)), "{error}");
@@ -183,7 +102,11 @@ async fn a_message_that_could_not_be_published_is_not_recorded_as_told() {
 #[tokio::test]
 async fn a_missing_ledger_table_is_an_error_and_nothing_is_published() {
     let setup = setup().await;
-    let notifier = Notifier::aws_with_config(setup.topic_arn.clone(), unique_name("no-table"), setup.config.clone());
+    let notifier = Notifier::aws_with_config(
+        setup.channel.topic_arn.clone(),
+        unique_name("no-table"),
+        setup.config.clone(),
+    );
 
     let error = notifier.tell(&notice(Reason::ActionNotOffered)).await.unwrap_err();
     assert!(matches!(error, NotifyError::Ledger(_)), "{error}");

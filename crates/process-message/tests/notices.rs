@@ -163,66 +163,15 @@ async fn a_dry_run_tells_nobody() {
 
 mod on_moto {
     use super::*;
-    use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
-    use harness::moto::{Moto, unique_name};
-
-    /// A topic with a queue subscribed, and the ledger table: returns the notifier and the queue.
-    async fn aws_notifier() -> (Notifier, aws_sdk_sqs::Client, String) {
-        let config = Moto::shared().unwrap().sdk_config().await;
-        let sns = aws_sdk_sns::Client::new(&config);
-        let sqs = aws_sdk_sqs::Client::new(&config);
-        let topic = sns
-            .create_topic()
-            .name(unique_name("needs-a-person"))
-            .send()
-            .await
-            .unwrap();
-        let topic_arn = topic.topic_arn.unwrap();
-        let queue_url = sqs
-            .create_queue()
-            .queue_name(unique_name("inbox"))
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap();
-        let queue_arn = harness::sqs::queue_arn(&sqs, &queue_url).await.unwrap();
-        sns.subscribe()
-            .topic_arn(&topic_arn)
-            .protocol("sqs")
-            .endpoint(queue_arn)
-            .send()
-            .await
-            .unwrap();
-        let table = unique_name("notices");
-        aws_sdk_dynamodb::Client::new(&config)
-            .create_table()
-            .table_name(&table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(notify::KEY_ATTRIBUTE)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(notify::KEY_ATTRIBUTE)
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-        (Notifier::aws_with_config(topic_arn, table, config), sqs, queue_url)
-    }
+    use harness::Moto;
+    use harness::notices::NoticeChannel;
 
     #[tokio::test]
     async fn publishes_one_sns_message_for_a_held_interruption_across_redeliveries() {
-        let (notifier, sqs, queue_url) = aws_notifier().await;
-        let w = world_telling(Options::default(), notifier.clone()).await;
+        let config = Moto::shared().unwrap().sdk_config().await;
+        let channel = NoticeChannel::create(&config, notify::KEY_ATTRIBUTE).await.unwrap();
+        let notifier = Notifier::aws_with_config(channel.topic_arn.clone(), channel.table.clone(), config);
+        let w = world_telling(Options::default(), notifier).await;
         let target = w.deployment();
         let raised = w.sim.raise_guided_failure_on(&target, "Deploy web", "web-03", &[]);
         assert!(w.sim.take_responsibility_as_other_user(&raised.interruption_id));
@@ -231,22 +180,16 @@ mod on_moto {
         assert!(w.run(vec![record.clone()]).await.is_empty());
         assert!(w.run(vec![record]).await.is_empty());
 
-        let messages = harness::sqs::receive(&sqs, &queue_url, 10, 0).await.unwrap();
-        assert_eq!(messages.len(), 1, "{messages:#?}");
-        let envelope: serde_json::Value = serde_json::from_str(messages[0].body().unwrap()).unwrap();
-        let body = envelope["Message"].as_str().unwrap();
+        let delivered = channel.delivered().await.unwrap();
+        assert_eq!(delivered.len(), 1, "{delivered:#?}");
+        let body = &delivered[0].body;
         assert!(body.contains("Failure: 'Deploy web' on web-03"), "{body}");
         assert!(
             body.contains(&format!("/app#/Spaces-1/tasks/{}", target.task_id)),
             "{body}"
         );
         assert!(!body.contains(w.sim.api_key()), "nothing secret");
-        assert!(
-            envelope["Subject"]
-                .as_str()
-                .unwrap()
-                .starts_with("octo-responder: a person is needed: ")
-        );
+        assert!(delivered[0].subject.starts_with("octo-responder: a person is needed: "));
         assert_eq!(w.metric("PeopleTold", None), 1);
     }
 }
