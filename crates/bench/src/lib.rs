@@ -58,6 +58,7 @@ pub async fn run(artifacts: &Artifacts, cold_starts: usize) -> Result<Measuremen
     let sweep_scenario = SweepScenario::set_up(&sweep_sim)?;
     let (sweep_queue_url, _) = moto.create_queue_pair(&sqs, true, 5).await?;
     let (sweep_check_queue_url, _) = moto.create_queue_pair(&sqs, true, 5).await?;
+    let notices = harness::notices::NoticeChannel::create(&aws, notify::KEY_ATTRIBUTE).await?;
     let ssm = aws_sdk_ssm::Client::new(&aws);
     for (name, value) in [
         (scenarios::TOKEN_PARAMETER, scenarios::TOKEN),
@@ -83,6 +84,7 @@ pub async fn run(artifacts: &Artifacts, cold_starts: usize) -> Result<Measuremen
         sweep_scenario,
         sweep_queue_url,
         sweep_check_queue_url,
+        notices,
     };
     eprintln!("cold starts ...");
     let accept_cold = stage

@@ -343,7 +343,9 @@ impl Measurements {
              behind this page is written to `target/bench/report.json`.\n\n\
              How: the release binaries (x86_64, the same code and profile as the arm64 zips) are started \
              as Lambda starts them, under a small Lambda Runtime API on loopback (`crates/bench`), with a \
-             moto SQS/SSM and the Octopus simulator on loopback. *Cold start to ready* is process start \
+             moto SQS/SSM/SNS/DynamoDB and the Octopus simulator on loopback; process-message and the \
+             sweep run with the needs-a-person topic and its ledger table configured, as in AWS (their \
+             clients are built only when a first notice is sent). *Cold start to ready* is process start \
              to the first poll for an event (what Lambda reports as Init Duration, without the sandbox \
              and download). Peak RSS is the process's `VmHWM`. Round trips are read from the \
              simulator's request log: the longest chain of requests each starting after the previous \

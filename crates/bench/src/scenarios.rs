@@ -36,6 +36,9 @@ pub struct Stage {
     pub sweep_queue_url: String,
     /// A FIFO queue only the checked sweep queues to.
     pub sweep_check_queue_url: String,
+    /// The needs-a-person topic and its ledger: configured as in AWS, so a cold start is measured
+    /// with notices on (their clients are built only when the first notice is sent).
+    pub notices: harness::notices::NoticeChannel,
 }
 
 /// The function a measurement runs.
@@ -97,8 +100,17 @@ impl Stage {
         env
     }
 
+    /// What process-message and the sweep are told about the needs-a-person topic.
+    fn notices_env(&self) -> Vec<(String, String)> {
+        vec![
+            (notify::NEEDS_A_PERSON_TOPIC_ARN.into(), self.notices.topic_arn.clone()),
+            (notify::NOTICES_TABLE.into(), self.notices.table.clone()),
+        ]
+    }
+
     pub fn process_env(&self, secrets: Secrets) -> Vec<(String, String)> {
         let mut env = self.aws_env();
+        env.extend(self.notices_env());
         env.push(("OCTOPUS_SERVER_URL".into(), self.sim.base_url()));
         env.push(match secrets {
             Secrets::Inline => ("OCTOPUS_API_KEY".into(), self.sim.api_key().to_owned()),
@@ -110,6 +122,7 @@ impl Stage {
     /// The sweep over its own simulator, queueing to the sweep queue.
     pub fn sweep_env(&self, secrets: Secrets) -> Vec<(String, String)> {
         let mut env = self.aws_env();
+        env.extend(self.notices_env());
         env.push(("OCTOPUS_SERVER_URL".into(), self.sweep_sim.base_url()));
         env.push(match secrets {
             Secrets::Inline => ("OCTOPUS_API_KEY".into(), self.sweep_sim.api_key().to_owned()),
