@@ -14,7 +14,9 @@
 #   sqs, ssm     the queues; the two SecureString parameters (and the key that encrypts them)
 #   scheduler    the sweep's schedule and its schedule group
 #   kms          create a key tagged with this project and environment, then manage only such keys
+#                (and let DynamoDB create its grant on one for the notices table)
 #   logs, cloudwatch, sns   the log groups, alarms, the alarm and "needs a person" topics
+#   dynamodb     the "needs a person" notices table
 #   apigateway   HTTP APIs in this region (API ids are random: they cannot be named in advance)
 #   codedeploy   this environment's application and deployment groups, deployments
 # It may read, never change, itself and the OIDC provider: a change to this file is applied by an
@@ -262,6 +264,38 @@ data "aws_iam_policy_document" "github_deploy_core" {
     }
   }
 
+  # A table encrypted with a customer managed key: DynamoDB creates a grant on the key for the
+  # table on behalf of whoever creates it (and retires it itself when the table is deleted).
+  statement {
+    sid       = "KeyGrantForNoticesTable"
+    actions   = ["kms:CreateGrant"]
+    resources = ["${local.service_arn_prefix.kms}:key/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["dynamodb.${local.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Project"
+      values   = [var.project_name]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Environment"
+      values   = [var.environment]
+    }
+  }
+
   statement {
     sid       = "KeyAlias"
     actions   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
@@ -277,7 +311,7 @@ resource "aws_iam_role_policy" "github_deploy_core" {
   policy = data.aws_iam_policy_document.github_deploy_core[0].json
 }
 
-# ---- What the deploy needs, part 2: API, logs, alarms, topic, CodeDeploy, schedule --------------
+# ---- What the deploy needs, part 2: API, logs, alarms, topic, table, CodeDeploy, schedule ---------
 
 data "aws_iam_policy_document" "github_deploy_edge" {
   count = local.github_oidc_count
@@ -334,6 +368,17 @@ data "aws_iam_policy_document" "github_deploy_edge" {
       "sns:TagResource", "sns:Unsubscribe", "sns:UntagResource",
     ]
     resources = ["${local.service_arn_prefix.sns}:${local.name_prefix}-*"]
+  }
+
+  statement {
+    sid = "NoticesTable"
+    actions = [
+      "dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:DescribeTable", "dynamodb:UpdateTable",
+      "dynamodb:DescribeTimeToLive", "dynamodb:UpdateTimeToLive", "dynamodb:DescribeContinuousBackups",
+      "dynamodb:UpdateContinuousBackups", "dynamodb:ListTagsOfResource", "dynamodb:TagResource",
+      "dynamodb:UntagResource",
+    ]
+    resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.name_prefix}-notices"]
   }
 
   statement {

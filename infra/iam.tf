@@ -1,8 +1,8 @@
 # What each function's role may do, on its own resources' ARNs (modules/function adds writing the
 # function's own log group, and makes the role assumable by Lambda only). KMS rights are narrowed
 # by encryption context: SQS encrypts with aws:sqs:arn = the queue, SSM with PARAMETER_ARN = the
-# parameter; the "needs a person" topic's statements (needs_a_person.tf) narrow it to SNS
-# (kms:ViaService).
+# parameter; the "needs a person" statements (needs_a_person.tf) narrow it to SNS for the topic and
+# DynamoDB for the notices table (kms:ViaService).
 
 locals {
   # accept-message: send to the queue, read the webhook token.
@@ -32,7 +32,7 @@ locals {
   ]
 
   # process-message: consume the queue, read the Octopus API key; publish to the "needs a person"
-  # topic (needs_a_person.tf, when enabled).
+  # topic and record it in the notices table (needs_a_person.tf, when enabled).
   process_message_statements = concat([
     {
       sid       = "ConsumeWorkQueue"
@@ -58,8 +58,8 @@ locals {
     },
   ], local.needs_a_person_statements)
   # sweep-interruptions: send to the work queue (as accept-message does), read the Octopus API
-  # key and publish to the "needs a person" topic (as process-message does). It never receives or
-  # deletes.
+  # key, publish to the "needs a person" topic and record it in the notices table (as
+  # process-message does). It never receives or deletes messages.
   sweep_interruptions_statements = concat([
     {
       sid       = "SendToWorkQueue"

@@ -1,8 +1,11 @@
 # One customer managed key for the responder's data at rest: the queues, the SSM SecureStrings,
-# the log groups, the alarm topic and the "needs a person" topic. The functions get decrypt rights
-# only through their roles, narrowed by encryption context to their own queue and parameter, and
-# to SNS for the "needs a person" topic (iam.tf, needs_a_person.tf): the account statement below
-# lets IAM grant that, so the topic's publishers need no statement here.
+# the log groups, the alarm topic, the "needs a person" topic and its notices table. The functions
+# get decrypt rights only through their roles, narrowed by encryption context to their own queue
+# and parameter, and to SNS for the "needs a person" topic and DynamoDB for the notices table
+# (iam.tf, needs_a_person.tf): the account statement below lets IAM grant that, so the topic's
+# publishers and the table's writers need no statement here. DynamoDB's own use of the key (the
+# table key, background tasks) goes through the grant it creates on behalf of whoever creates the
+# table, which the same account statement lets IAM allow (kms:CreateGrant, github_oidc.tf).
 resource "aws_kms_key" "this" {
   description             = "${local.name_prefix}: queues, secrets, logs and alarms of octo-responder"
   enable_key_rotation     = true

@@ -43,7 +43,8 @@ module "process_message" {
   policy_statements        = local.process_message_statements
   live_version             = local.kept_live_version.process_message
 
-  # NEEDS_A_PERSON_TOPIC_ARN (needs_a_person.tf) only with var.needs_a_person_enabled.
+  # NEEDS_A_PERSON_TOPIC_ARN and NOTICES_TABLE (needs_a_person.tf) only with
+  # var.needs_a_person_enabled.
   environment_variables = merge(
     {
       OCTOPUS_SERVER_URL         = var.octopus_server_url
@@ -75,7 +76,8 @@ module "sweep_interruptions" {
   live_version             = local.kept_live_version.sweep_interruptions
 
   # SWEEP_SPACES is left out when var.sweep_spaces is empty: unset means every space;
-  # NEEDS_A_PERSON_TOPIC_ARN (needs_a_person.tf) only with var.needs_a_person_enabled.
+  # NEEDS_A_PERSON_TOPIC_ARN and NOTICES_TABLE (needs_a_person.tf) only with
+  # var.needs_a_person_enabled.
   environment_variables = merge(
     {
       OCTOPUS_SERVER_URL         = var.octopus_server_url

@@ -161,8 +161,13 @@ output "needs_a_person_topic_arn" {
   value       = local.needs_a_person_topic_arn
 }
 
+output "notices_table_name" {
+  description = "Name of the DynamoDB table process-message and sweep-interruptions record the \"needs a person\" notices they sent in (NOTICES_TABLE), so that each interruption and reason is told once: <project>-<environment>-notices; null when needs_a_person_enabled is false."
+  value       = local.notices_table_name
+}
+
 output "kms_key_arn" {
-  description = "ARN of the responder's KMS key (queues, secrets, logs, alarm and needs-a-person topics)."
+  description = "ARN of the responder's KMS key (queues, secrets, logs, alarm and needs-a-person topics, notices table)."
   value       = aws_kms_key.this.arn
 }
 

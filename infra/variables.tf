@@ -460,12 +460,12 @@ variable "alarm_on_swept_interruptions" {
   default     = true
 }
 
-# ---- Needs a person: the notification topic (needs_a_person.tf) ---------------------------------
+# ---- Needs a person: the notification topic and its ledger (needs_a_person.tf) -------------------
 
 variable "needs_a_person_enabled" {
-  description = "When true, creates (or uses) the \"needs a person\" SNS topic and gives process-message and sweep-interruptions its ARN (NEEDS_A_PERSON_TOPIC_ARN) and sns:Publish on it: the channel for a pending interruption they leave to a person or answer with a spent retry budget. Off by default: the functions do not publish to it yet, so a subscriber would receive nothing. When false, no topic, subscription, environment variable or permission is created."
+  description = "When true (the default), creates (or uses) the \"needs a person\" SNS topic and creates the <project>-<environment>-notices DynamoDB table, the ledger that lets a person be told at most once per interruption and reason; process-message and sweep-interruptions get the topic's ARN (NEEDS_A_PERSON_TOPIC_ARN) with sns:Publish on it, and the table's name (NOTICES_TABLE) with dynamodb:PutItem and dynamodb:DeleteItem on it: the channel for a pending interruption they leave to a person or answer with a spent retry budget. When false, no topic, subscription, table, environment variable or permission is created, and nobody is told."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "needs_a_person_topic_arn" {

@@ -415,6 +415,28 @@ run "deploy_role_permissions_stay_within_this_environment" {
   }
 
   assert {
+    condition = (
+      [for s in data.aws_iam_policy_document.github_deploy_edge[0].statement : s.resources if anytrue([for a in s.actions : startswith(a, "dynamodb:")])] ==
+      [toset(["arn:aws:dynamodb:eu-west-1:123456789012:table/octo-responder-dev-notices"])]
+    )
+    error_message = "the deploy role may manage this environment's notices table only"
+  }
+
+  assert {
+    condition = alltrue([
+      for doc in [data.aws_iam_policy_document.github_deploy_core[0], data.aws_iam_policy_document.github_deploy_edge[0]] : alltrue([
+        for s in doc.statement : toset([for c in s.condition : "${c.variable}=${join(",", c.values)}"]) == toset([
+          "kms:ViaService=dynamodb.eu-west-1.amazonaws.com",
+          "kms:GrantIsForAWSResource=true",
+          "aws:ResourceTag/Project=octo-responder",
+          "aws:ResourceTag/Environment=dev",
+        ]) if contains(s.actions, "kms:CreateGrant")
+      ])
+    ])
+    error_message = "the deploy role may create grants only for DynamoDB (the notices table), only on this environment's keys"
+  }
+
+  assert {
     condition = alltrue([
       for s in data.aws_iam_policy_document.github_deploy_core[0].statement :
       length([for c in s.condition : c if c.variable == "aws:RequestTag/Environment" && c.values == tolist(["dev"])]) == 1

@@ -83,8 +83,9 @@ run "environment_names_the_secrets_and_never_holds_them" {
       MAX_CONCURRENCY            = "4"
       DRY_RUN                    = "false"
       NEEDS_A_PERSON_TOPIC_ARN   = aws_sns_topic.needs_a_person[0].arn
+      NOTICES_TABLE              = aws_dynamodb_table.notices[0].name
     })
-    error_message = "process-message's environment must be the environment, server URL, API key parameter name, timeout, concurrency, dry-run flag and needs-a-person topic ARN"
+    error_message = "process-message's environment must be the environment, server URL, API key parameter name, timeout, concurrency, dry-run flag, needs-a-person topic ARN and notices table name"
   }
 
   assert {

@@ -28,6 +28,11 @@ override_resource {
 }
 
 override_resource {
+  target = aws_dynamodb_table.notices[0]
+  values = { arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/octo-responder-dev-notices" }
+}
+
+override_resource {
   target = aws_ssm_parameter.webhook_token
   values = { arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/octo-responder/dev/webhook-token" }
 }
@@ -142,8 +147,8 @@ run "accept_message_may_only_send_and_read_its_token" {
 
 run "process_message_may_only_consume_and_read_its_api_key" {
   assert {
-    condition     = toset(flatten([for s in module.process_message.policy_document.statement : s.actions])) == toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "kms:Decrypt", "ssm:GetParameter", "sns:Publish", "kms:GenerateDataKey", "logs:CreateLogStream", "logs:PutLogEvents"])
-    error_message = "process-message may only receive/delete/get attributes, read its parameter, decrypt for those, publish to the needs-a-person topic (and use the key for it), and write logs"
+    condition     = toset(flatten([for s in module.process_message.policy_document.statement : s.actions])) == toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "kms:Decrypt", "ssm:GetParameter", "sns:Publish", "dynamodb:PutItem", "dynamodb:DeleteItem", "kms:GenerateDataKey", "logs:CreateLogStream", "logs:PutLogEvents"])
+    error_message = "process-message may only receive/delete/get attributes, read its parameter, decrypt for those, publish to the needs-a-person topic and put and delete notices (and use the key for those), and write logs"
   }
 
   assert {
@@ -154,6 +159,13 @@ run "process_message_may_only_consume_and_read_its_api_key" {
   assert {
     condition     = one([for s in module.process_message.policy_document.statement : s.resources if contains(s.actions, "ssm:GetParameter")]) == toset([aws_ssm_parameter.octopus_api_key.arn])
     error_message = "process-message may read the Octopus API key parameter only"
+  }
+
+  assert {
+    condition = [
+      for s in module.process_message.policy_document.statement : s.resources if anytrue([for a in s.actions : startswith(a, "dynamodb:")])
+    ] == [toset(["arn:aws:dynamodb:eu-west-1:123456789012:table/octo-responder-dev-notices"])]
+    error_message = "process-message may put and delete items of the notices table only"
   }
 
   assert {
@@ -168,10 +180,11 @@ run "process_message_may_only_consume_and_read_its_api_key" {
         "kms:EncryptionContext:aws:sqs:arn=${aws_sqs_queue.messages.arn}",
         "kms:EncryptionContext:PARAMETER_ARN=${aws_ssm_parameter.octopus_api_key.arn}",
         "kms:ViaService=sns.eu-west-1.amazonaws.com",
+        "kms:ViaService=dynamodb.eu-west-1.amazonaws.com",
       ], "${one(s.condition).variable}=${one(one(s.condition).values)}")
       if anytrue([for a in s.actions : startswith(a, "kms:")])
     ])
-    error_message = "process-message may use the key only for its queue and its parameter (encryption context) and through SNS (the needs-a-person topic)"
+    error_message = "process-message may use the key only for its queue and its parameter (encryption context) and through SNS (the needs-a-person topic) and DynamoDB (the notices table)"
   }
 }
 

@@ -80,7 +80,8 @@ run "environment_prefixes_names_and_tags" {
         module.accept_message.function.function_name, module.process_message.function.function_name,
         aws_sqs_queue.messages.name, aws_sqs_queue.messages_dlq.name, aws_apigatewayv2_api.webhook.name,
         module.accept_message.role.name, module.process_message.role.name, aws_kms_alias.this.name,
-        aws_cloudwatch_metric_alarm.dlq_not_empty.alarm_name,
+        aws_cloudwatch_metric_alarm.dlq_not_empty.alarm_name, aws_sns_topic.needs_a_person[0].name,
+        aws_dynamodb_table.notices[0].name,
       ] : strcontains(name, "octo-responder-prod")
     ])
     error_message = "every name must carry <project>-<environment>"

@@ -137,6 +137,7 @@ run "sweep_environment_names_the_queue_webhooks_and_settings" {
       SWEEP_MAX_AGE_SECONDS      = "86400"
       DRY_RUN                    = "false"
       NEEDS_A_PERSON_TOPIC_ARN   = aws_sns_topic.needs_a_person[0].arn
+      NOTICES_TABLE              = "octo-responder-dev-notices"
     })
     error_message = "the sweep's environment must be exactly these (SWEEP_SPACES unset: every space; WEBHOOK_URLS from the API endpoint)"
   }
@@ -221,8 +222,8 @@ run "sweep_may_only_send_to_the_work_queue_and_read_the_api_key" {
   }
 
   assert {
-    condition     = toset(flatten([for s in module.sweep_interruptions[0].policy_document.statement : s.actions])) == toset(["sqs:SendMessage", "kms:GenerateDataKey", "kms:Decrypt", "ssm:GetParameter", "sns:Publish", "logs:CreateLogStream", "logs:PutLogEvents"])
-    error_message = "the sweep may only send, read its parameter, publish to the needs-a-person topic, use the key for those, and write logs (no receive, no delete)"
+    condition     = toset(flatten([for s in module.sweep_interruptions[0].policy_document.statement : s.actions])) == toset(["sqs:SendMessage", "kms:GenerateDataKey", "kms:Decrypt", "ssm:GetParameter", "sns:Publish", "dynamodb:PutItem", "dynamodb:DeleteItem", "logs:CreateLogStream", "logs:PutLogEvents"])
+    error_message = "the sweep may only send, read its parameter, publish to the needs-a-person topic, put and delete notices, use the key for those, and write logs (no receive, no delete of messages)"
   }
 
   assert {
@@ -247,10 +248,11 @@ run "sweep_may_only_send_to_the_work_queue_and_read_the_api_key" {
         "kms:EncryptionContext:aws:sqs:arn=${aws_sqs_queue.messages.arn}",
         "kms:EncryptionContext:PARAMETER_ARN=${aws_ssm_parameter.octopus_api_key.arn}",
         "kms:ViaService=sns.eu-west-1.amazonaws.com",
+        "kms:ViaService=dynamodb.eu-west-1.amazonaws.com",
       ], "${one(s.condition).variable}=${one(one(s.condition).values)}")
       if anytrue([for a in s.actions : startswith(a, "kms:")])
     ])
-    error_message = "the sweep may use the key only for the work queue and the API key parameter (encryption context) and through SNS (the needs-a-person topic)"
+    error_message = "the sweep may use the key only for the work queue and the API key parameter (encryption context) and through SNS (the needs-a-person topic) and DynamoDB (the notices table)"
   }
 
   assert {

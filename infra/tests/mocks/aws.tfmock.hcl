@@ -101,3 +101,9 @@ mock_resource "aws_scheduler_schedule" {
     arn = "arn:aws:scheduler:eu-west-1:123456789012:schedule/mock/mock"
   }
 }
+
+mock_resource "aws_dynamodb_table" {
+  defaults = {
+    arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/mock"
+  }
+}

@@ -164,4 +164,48 @@ for name, short in (("process_message", "process-message"), ("sweep_interruption
 accept_env = lam.get_function(FunctionName=out["accept_message_function_arn"])["Configuration"].get("Environment", {}).get("Variables", {})
 check("NEEDS_A_PERSON_TOPIC_ARN" not in accept_env, "accept_message has no NEEDS_A_PERSON_TOPIC_ARN")
 
+# The notices table, the ledger in front of the topic: keyed on Key (a string) alone, expiring by
+# ExpiresAt, under the responder's key with point-in-time recovery; named in both publishers'
+# environment, which may put and delete its items only.
+dynamodb = client("dynamodb")
+table_name = out["notices_table_name"]
+table = dynamodb.describe_table(TableName=table_name)["Table"] if table_name else {}
+check(
+    table_name == "octo-responder-dev-notices"
+    and table.get("KeySchema") == [{"AttributeName": "Key", "KeyType": "HASH"}]
+    and table.get("AttributeDefinitions") == [{"AttributeName": "Key", "AttributeType": "S"}]
+    and table.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST",
+    "the notices table is keyed on Key (S) alone, on demand",
+)
+sse = table.get("SSEDescription", {})
+check(
+    sse.get("Status") == "ENABLED" and sse.get("SSEType") == "KMS" and sse.get("KMSMasterKeyArn") == out["kms_key_arn"],
+    "the notices table is encrypted under the responder's key",
+)
+ttl = dynamodb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"] if table_name else {}
+check(
+    ttl.get("TimeToLiveStatus") == "ENABLED" and ttl.get("AttributeName") == "ExpiresAt",
+    "the notices table's items expire by ExpiresAt (TTL)",
+)
+backups = dynamodb.describe_continuous_backups(TableName=table_name)["ContinuousBackupsDescription"] if table_name else {}
+check(
+    backups.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus") == "ENABLED",
+    "the notices table has point-in-time recovery",
+)
+for name, short in (("process_message", "process-message"), ("sweep_interruptions", "sweep-interruptions")):
+    env = lam.get_function(FunctionName=out[f"{name}_function_arn"])["Configuration"].get("Environment", {}).get("Variables", {})
+    check(env.get("NOTICES_TABLE") == table_name, f"{name} has NOTICES_TABLE = the notices table's name")
+    policy = iam.get_role_policy(RoleName=f"octo-responder-dev-{short}-role", PolicyName=short)["PolicyDocument"]
+    if isinstance(policy, str):
+        policy = json.loads(policy)
+    statements = policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
+    as_list = lambda v: v if isinstance(v, list) else [v]  # noqa: E731
+    ledger = [s for s in statements if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))]
+    check(
+        len(ledger) == 1 and sorted(as_list(ledger[0]["Action"])) == ["dynamodb:DeleteItem", "dynamodb:PutItem"]
+        and as_list(ledger[0]["Resource"]) == [table.get("TableArn")],
+        f"{name}'s role may put and delete items of the notices table only",
+    )
+check("NOTICES_TABLE" not in accept_env, "accept_message has no NOTICES_TABLE")
+
 sys.exit(1 if problems else 0)

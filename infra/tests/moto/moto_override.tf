@@ -14,6 +14,7 @@ provider "aws" {
   endpoints {
     apigatewayv2 = var.moto_endpoint
     cloudwatch   = var.moto_endpoint
+    dynamodb     = var.moto_endpoint
     iam          = var.moto_endpoint
     kms          = var.moto_endpoint
     lambda       = var.moto_endpoint
