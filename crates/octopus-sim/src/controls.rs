@@ -1,9 +1,11 @@
 //! More scenario controls on [`Simulator`]: held events, back-dated interruptions, named spaces,
-//! tenanted deployments, subscriptions and denied permissions.
+//! tenanted deployments, subscriptions, denied permissions, named projects, environments and
+//! tenants, and the server version.
 
 use std::time::SystemTime;
 
 use crate::simulator::Simulator;
+use crate::state::Collection;
 use crate::types::{Permission, Raised, SubscriptionSpec, Target};
 
 impl Simulator {
@@ -69,7 +71,8 @@ impl Simulator {
     }
 
     /// Takes `permission` from the responder user (`Users-1`) in every space: the routes needing
-    /// it answer 403 with the Octopus error body. `Users-2` keeps every permission.
+    /// it answer 403 with the Octopus error body, and `GET /api/users/Users-1/permissions` no
+    /// longer lists it. `Users-2` and the administrator keep theirs.
     pub fn deny(&self, permission: Permission) {
         self.shared.lock().denied.push((permission, None));
     }
@@ -79,8 +82,34 @@ impl Simulator {
         self.shared.lock().denied.push((permission, Some(space.to_owned())));
     }
 
-    /// Gives `permission` back to the responder user everywhere.
+    /// Gives `permission` back to the responder user everywhere. The responder never holds the
+    /// administrative ones (`SubscriptionCreate`, `SubscriptionEdit`, `SubscriptionDelete`).
     pub fn allow(&self, permission: Permission) {
         self.shared.lock().denied.retain(|(p, _)| *p != permission);
+    }
+
+    /// Adds a project named `name` to `space` and returns its `Projects-N` id. Every deployment
+    /// also has a project of its own, named `Project N`.
+    pub fn add_project(&self, space: &str, name: &str) -> String {
+        self.shared.lock().add_named(Collection::Projects, space, name)
+    }
+
+    /// Adds an environment named `name` to `space` and returns its `Environments-N` id. Every
+    /// deployment also has an environment of its own, named `Environment N`.
+    pub fn add_environment(&self, space: &str, name: &str) -> String {
+        self.shared.lock().add_named(Collection::Environments, space, name)
+    }
+
+    /// Adds a tenant named `name` to `space` and returns its `Tenants-N` id (numbered from 701,
+    /// apart from the ids tests pass to [`Simulator::add_tenanted_deployment`], which are listed
+    /// as `Tenant N`).
+    pub fn add_tenant(&self, space: &str, name: &str) -> String {
+        self.shared.lock().add_named(Collection::Tenants, space, name)
+    }
+
+    /// The `Version` of `GET /api` (default `2026.3.0-sim`). It does not change how
+    /// `WebhookHeaderValue` is answered: see [`Simulator::set_sensitive_header_values`].
+    pub fn set_version(&self, version: &str) {
+        self.shared.lock().version = version.to_owned();
     }
 }

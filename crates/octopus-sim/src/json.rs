@@ -125,10 +125,10 @@ pub(crate) fn subscriptions_template(space: &str) -> String {
 pub(crate) const SPACES_TEMPLATE: &str = "/api/spaces{/id}{?skip,ids,take,partialName}";
 
 /// `GET /api`.
-pub(crate) fn root(default_space: &str) -> Value {
+pub(crate) fn root(default_space: &str, version: &str) -> Value {
     json!({
         "Application": "Octopus Deploy",
-        "Version": "2026.3.0-sim",
+        "Version": version,
         "ApiVersion": "3.0.0",
         "InstallationId": "00000000-0000-4000-8000-00000000517e",
         "HasLongTermSupport": false,

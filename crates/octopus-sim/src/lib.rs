@@ -30,17 +30,38 @@
 //! - Spaces and subscriptions list alphabetically by name (then id), as the swagger says; a new
 //!   space is `Space N` unless named, `Spaces-1` is `Default`. A subscription's
 //!   `WebhookLastProcessed*` cursor is fixed at creation (now, newest event). `WebhookHeaderValue`
-//!   is the 2026.1+ sensitive object by default (the simulator reports version 2026.3), a plain
-//!   string after [`Simulator::set_sensitive_header_values`]`(false)`; [`Simulator::webhook_body`]
-//!   is unchanged (it echoes the value as a non-sensitive property).
-//! - Permissions: only the responder (`Users-1`) can be denied one ([`Simulator::deny`],
+//!   is the 2026.1+ sensitive object by default (the simulator reports version `2026.3.0-sim`,
+//!   see [`Simulator::set_version`], which does not switch it), a plain string after
+//!   [`Simulator::set_sensitive_header_values`]`(false)`; [`Simulator::webhook_body`] is unchanged
+//!   (it echoes the value as a non-sensitive property).
+//! - Subscriptions written over HTTP (`POST` 201, `PUT` 200, `DELETE` 200 with an empty body, as
+//!   the swagger documents) are answered like added ones. `WebhookHeaderValue` may be written as a
+//!   string, `null`, `{"HasValue", "NewValue"}` or the read shape sent back; `HasValue: true` with
+//!   `NewValue: null` keeps the value. A 400 has `ErrorMessage` "There was a problem with your
+//!   request." and `Errors` naming each problem: no `Name`, no `EventNotificationSubscription`,
+//!   a `SpaceId` other than the route's, a field of the wrong type, or a name another subscription
+//!   of the space has (ignoring case; the exact Octopus wording is not known). A `PUT` replaces
+//!   the whole subscription except its cursor.
+//! - Users: the responder `Users-1`, `Users-2` (a person) and the administrator `Users-3`
+//!   ([`Simulator::admin_api_key`]). The first two hold the views (events, interruptions,
+//!   subscriptions, projects, environments, tenants) and the interruption permissions in every
+//!   space; only the administrator holds `SubscriptionCreate`/`Edit`/`Delete`.
+//!   `GET /api/users/{id}/permissions` lists what a user holds, one unrestricted entry per space
+//!   (`SpaceId` never null); it answers the caller's own, or anyone's for the administrator, and
+//!   403 `UserView` otherwise.
+//! - Permissions: only the responder can be denied one ([`Simulator::deny`],
 //!   [`Simulator::deny_in`]); the route then answers 403 "You do not have permission to perform
 //!   this action. Please contact your Octopus administrator. Missing permission: <Name>", checked
 //!   after the 401 and the unknown-space / unknown-id 404s. `/api/events` is 403 if any space
 //!   asked for (all by default) is denied `EventView`. Spaces need no permission.
+//! - Projects, environments and tenants: each deployment's are listed as `Project N`,
+//!   `Environment N` (and `Tenant N`); [`Simulator::add_project`] and its siblings add named ones.
+//!   `partialName` is a case-insensitive substring filter. Projects and tenants list by name,
+//!   environments in the order they were added.
 //! - A tenanted deployment's tenant id is the last of the interruption's `RelatedDocumentIds` and
 //!   follows the environment in its events'.
 
+mod access;
 mod auth;
 mod clock;
 mod conn;
@@ -50,6 +71,7 @@ mod events;
 mod faults;
 mod interruptions;
 mod json;
+mod named;
 mod observe;
 mod paging;
 mod params;
@@ -59,6 +81,7 @@ mod scenario;
 mod simulator;
 mod spaces;
 mod state;
+mod subscription_writes;
 mod subscriptions;
 mod types;
 mod webhook;

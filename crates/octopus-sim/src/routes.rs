@@ -12,12 +12,13 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::observe::observe;
 use crate::state::{DEFAULT_SPACE, Shared};
-use crate::{events, interruptions, json, spaces, subscriptions};
+use crate::{access, events, interruptions, json, named, spaces, subscription_writes, subscriptions};
 
 pub(crate) fn router(shared: Shared) -> Router {
     Router::new()
         .route("/api", get(root))
         .route("/api/users/me", get(me))
+        .route("/api/users/{id}/permissions", get(access::permissions))
         .route("/api/events", get(events::list_all))
         .route("/api/events/{id}", get(events::get))
         .route("/api/spaces", get(spaces::list))
@@ -33,17 +34,29 @@ pub(crate) fn router(shared: Shared) -> Router {
             get(interruptions::responsible).put(interruptions::take_responsibility),
         )
         .route("/api/{space}/interruptions/{id}/submit", post(interruptions::submit))
-        .route("/api/{space}/subscriptions", get(subscriptions::list))
+        .route(
+            "/api/{space}/subscriptions",
+            get(subscriptions::list).post(subscription_writes::create),
+        )
         .route("/api/{space}/subscriptions/all", get(subscriptions::all))
-        .route("/api/{space}/subscriptions/{id}", get(subscriptions::get))
+        .route(
+            "/api/{space}/subscriptions/{id}",
+            get(subscriptions::get)
+                .put(subscription_writes::update)
+                .delete(subscription_writes::delete),
+        )
+        .route("/api/{space}/projects", get(named::projects))
+        .route("/api/{space}/environments", get(named::environments))
+        .route("/api/{space}/tenants", get(named::tenants))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(shared.clone(), observe))
         .with_state(shared)
 }
 
-async fn root() -> Json<Value> {
-    Json(json::root(DEFAULT_SPACE))
+async fn root(State(shared): State<Shared>) -> Json<Value> {
+    let version = shared.lock().version.clone();
+    Json(json::root(DEFAULT_SPACE, &version))
 }
 
 async fn me(State(shared): State<Shared>, Caller(caller): Caller) -> Result<Json<Value>, ApiError> {

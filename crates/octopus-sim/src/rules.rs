@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 
 use crate::error::ApiError;
-use crate::state::{Interruption, RESPONDER_ID, State};
+use crate::state::{Interruption, State};
 use crate::types::{Permission, Submission};
 
 pub(crate) const NOT_PENDING: &str = "The interruption is not pending input";
@@ -13,20 +13,6 @@ pub(crate) const NOT_RESPONSIBLE: &str = "You must take responsibility for this 
 pub(crate) const NO_PERMISSION: &str = "You do not have permission to take responsibility for this interruption";
 
 impl State {
-    /// 403 when `user` is the responder and `permission` is denied everywhere or in `space`.
-    pub(crate) fn require(&self, user: &str, space: &str, permission: Permission) -> Result<(), ApiError> {
-        let denied = user == RESPONDER_ID
-            && self
-                .denied
-                .iter()
-                .any(|(p, s)| *p == permission && s.as_deref().is_none_or(|s| s == space));
-        if denied {
-            Err(ApiError::missing_permission(permission.name()))
-        } else {
-            Ok(())
-        }
-    }
-
     /// The interruption `id` if it exists in `space`.
     pub(crate) fn interruption_in(&self, space: &str, id: &str) -> Result<&Interruption, ApiError> {
         self.interruption(id)

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::SystemTime;
 
 use crate::clock::{format_iso, later_than};
-use crate::state::{Button, Event, HeldEvent, Interruption, Kind, Message, MessageRef, Space, State};
+use crate::state::{Button, Collection, Event, HeldEvent, Interruption, Kind, Message, MessageRef, Space, State};
 use crate::types::{MaybeHeld, Raised, Target};
 
 /// The default guided-failure buttons.
@@ -94,7 +94,8 @@ impl State {
         }
     }
 
-    /// Allocates a deployment (or a runbook run) with its task, project and environment.
+    /// Allocates a deployment (or a runbook run) with its task, project and environment, and
+    /// registers the project, environment and tenant under their generated names.
     pub(crate) fn add_target(&mut self, space: &str, runbook: bool, tenant: Option<&str>) -> Target {
         self.ensure_space(space);
         let (deployment_id, runbook_run_id, release_id, runbook_id) = if runbook {
@@ -104,7 +105,7 @@ impl State {
             let dep = self.alloc("Deployments");
             (Some(dep), None, Some(self.alloc("Releases")), None)
         };
-        Target {
+        let target = Target {
             space_id: space.to_owned(),
             deployment_id,
             runbook_run_id,
@@ -114,7 +115,23 @@ impl State {
             release_id,
             runbook_id,
             tenant_id: tenant.map(str::to_owned),
+        };
+        self.register_named(Collection::Projects, space, &target.project_id, &project_name(&target));
+        self.register_named(
+            Collection::Environments,
+            space,
+            &target.environment_id,
+            &environment_name(&target),
+        );
+        if let Some(tenant) = tenant {
+            self.register_named(
+                Collection::Tenants,
+                space,
+                tenant,
+                &format!("Tenant {}", number(tenant)),
+            );
         }
+        target
     }
 
     /// Event related ids: the run first, the task later (position-based pickers break).

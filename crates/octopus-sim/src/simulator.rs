@@ -15,7 +15,7 @@ use crate::faults::Fault;
 use crate::json;
 use crate::routes::router;
 use crate::scenario::guidance_buttons;
-use crate::state::{OTHER_ID, OTHER_KEY, RESPONDER_ID, RESPONDER_KEY, Shared, State};
+use crate::state::{ADMIN_ID, ADMIN_KEY, OTHER_ID, OTHER_KEY, RESPONDER_ID, RESPONDER_KEY, Shared, State};
 use crate::types::{MaybeHeld, Raised, RequestRecord, Submission, Target};
 use crate::webhook;
 
@@ -90,6 +90,17 @@ impl Simulator {
     /// The API key of `Users-2`.
     pub fn other_api_key(&self) -> &str {
         OTHER_KEY
+    }
+
+    /// The administrator, `Users-3` (username `admin`): every permission in every space,
+    /// including `SubscriptionCreate`, `SubscriptionEdit` and `SubscriptionDelete`.
+    pub fn admin_user_id(&self) -> &str {
+        ADMIN_ID
+    }
+
+    /// The API key of the administrator `Users-3`.
+    pub fn admin_api_key(&self) -> &str {
+        ADMIN_KEY
     }
 
     /// Adds a space named `Space N` (`Spaces-1`, named `Default`, exists already) and returns its id.

@@ -12,7 +12,7 @@ use crate::params::Params;
 use crate::state::{self, DEFAULT_SPACE, Shared, Space};
 
 /// Lower case, runs of anything but letters and digits as one `-`.
-fn slug(name: &str) -> String {
+pub(crate) fn slug(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.chars() {
         if c.is_alphanumeric() {

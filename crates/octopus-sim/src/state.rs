@@ -12,6 +12,10 @@ pub(crate) const RESPONDER_ID: &str = "Users-1";
 pub(crate) const RESPONDER_KEY: &str = "API-SIMRESPONDER00000000001";
 pub(crate) const OTHER_ID: &str = "Users-2";
 pub(crate) const OTHER_KEY: &str = "API-SIMOTHERUSER00000000002";
+pub(crate) const ADMIN_ID: &str = "Users-3";
+pub(crate) const ADMIN_KEY: &str = "API-SIMADMINISTRATOR0000003";
+/// What `GET /api` answers as `Version` until `Simulator::set_version`.
+pub(crate) const DEFAULT_VERSION: &str = "2026.3.0-sim";
 
 /// An account that can call the API.
 #[derive(Debug, Clone)]
@@ -104,8 +108,27 @@ pub(crate) struct Subscription {
     pub(crate) id: String,
     pub(crate) space_id: String,
     pub(crate) spec: SubscriptionSpec,
+    /// `WebhookTimeout` as last written (`00:00:10` unless written otherwise).
+    pub(crate) webhook_timeout: String,
     pub(crate) last_processed: SystemTime,
     pub(crate) last_processed_auto_id: u64,
+}
+
+/// Which collection of named documents: `/api/{space}/projects`, `environments` or `tenants`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Collection {
+    Projects,
+    Environments,
+    Tenants,
+}
+
+/// A project, environment or tenant: all a filter names, and all a lookup by name reads.
+#[derive(Debug, Clone)]
+pub(crate) struct NamedDoc {
+    pub(crate) collection: Collection,
+    pub(crate) id: String,
+    pub(crate) space_id: String,
+    pub(crate) name: String,
 }
 
 /// A guided failure or manual intervention.
@@ -145,6 +168,10 @@ pub(crate) struct State {
     pub(crate) hold_events: bool,
     pub(crate) held: Vec<HeldEvent>,
     pub(crate) subscriptions: Vec<Subscription>,
+    /// Projects, environments and tenants, in the order they were added.
+    pub(crate) named: Vec<NamedDoc>,
+    /// `Version` of the root document.
+    pub(crate) version: String,
     /// `WebhookHeaderValue` as the 2026.1+ sensitive object (true) or a plain string.
     pub(crate) sensitive_header_values: bool,
     /// Permissions the responder lacks: everywhere (`None`) or in one space.
@@ -172,6 +199,7 @@ const FIRST_IDS: &[(&str, u64)] = &[
     ("RunbookRuns", 301),
     ("Runbooks", 351),
     ("Environments", 501),
+    ("Tenants", 701),
     ("Deployments", 1001),
     ("ServerTasks", 2001),
     ("Interruptions", 5001),
@@ -191,6 +219,7 @@ impl State {
             users: vec![
                 user(RESPONDER_ID, "responder", "Octo Responder", RESPONDER_KEY, true),
                 user(OTHER_ID, "other.person", "Other Person", OTHER_KEY, false),
+                user(ADMIN_ID, "admin", "Octopus Administrator", ADMIN_KEY, false),
             ],
             spaces: BTreeMap::from([(DEFAULT_SPACE.to_owned(), Space { name: "Default".into() })]),
             events: Vec::new(),
@@ -198,6 +227,8 @@ impl State {
             hold_events: false,
             held: Vec::new(),
             subscriptions: Vec::new(),
+            named: Vec::new(),
+            version: DEFAULT_VERSION.to_owned(),
             sensitive_header_values: true,
             denied: Vec::new(),
             retry_outcomes: HashMap::new(),

@@ -1,4 +1,5 @@
-//! Event subscriptions: adding them, their `SubscriptionResource` JSON, and the read-only routes.
+//! Event subscriptions: adding them, their `SubscriptionResource` JSON, and the read routes
+//! (the writes are in `subscription_writes`).
 
 use std::time::SystemTime;
 
@@ -15,10 +16,23 @@ use crate::params::Params;
 use crate::state::{self, Shared, Subscription};
 use crate::types::{Permission, SubscriptionSpec};
 
+/// `WebhookTimeout` unless a client wrote another.
+pub(crate) const DEFAULT_TIMEOUT: &str = "00:00:10";
+
 impl state::State {
     /// Adds a subscription to `space` (registering the space if needed); its cursor
     /// (`WebhookLastProcessed*`) starts at now and the newest event so far.
     pub(crate) fn add_subscription(&mut self, space: &str, spec: SubscriptionSpec) -> String {
+        self.insert_subscription(space, spec, DEFAULT_TIMEOUT.to_owned())
+    }
+
+    /// Like `add_subscription`, with the `WebhookTimeout` a client wrote.
+    pub(crate) fn insert_subscription(
+        &mut self,
+        space: &str,
+        spec: SubscriptionSpec,
+        webhook_timeout: String,
+    ) -> String {
         self.ensure_space(space);
         let id = self.alloc("Subscriptions");
         let last_processed_auto_id = self.events.last().map_or(0, |e| e.seq);
@@ -26,10 +40,22 @@ impl state::State {
             id: id.clone(),
             space_id: space.to_owned(),
             spec,
+            webhook_timeout,
             last_processed: SystemTime::now(),
             last_processed_auto_id,
         });
         id
+    }
+
+    /// 404 unless `space` exists and holds subscription `id`.
+    pub(crate) fn subscription_in(&self, space: &str, id: &str) -> Result<&Subscription, ApiError> {
+        if !self.spaces.contains_key(space) {
+            return Err(ApiError::not_found());
+        }
+        self.subscriptions
+            .iter()
+            .find(|sub| sub.id == id && sub.space_id == space)
+            .ok_or_else(ApiError::not_found)
     }
 
     /// 404 for an unknown space, then 403 unless the caller may read subscriptions there.
@@ -62,7 +88,8 @@ fn header_value(value: Option<&str>, sensitive: bool) -> Value {
     }
 }
 
-fn resource(sub: &Subscription, sensitive: bool) -> Value {
+/// The `SubscriptionResource` every route answers with, however the subscription was added.
+pub(crate) fn resource(sub: &Subscription, sensitive: bool) -> Value {
     let (spec, f) = (&sub.spec, &sub.spec.filter);
     json!({
         "Id": sub.id,
@@ -91,7 +118,7 @@ fn resource(sub: &Subscription, sensitive: bool) -> Value {
             "EmailShowDatesInTimeZoneId": "UTC",
             "WebhookURI": spec.webhook_uri,
             "WebhookTeams": [],
-            "WebhookTimeout": "00:00:10",
+            "WebhookTimeout": sub.webhook_timeout,
             "WebhookHeaderKey": spec.header_key,
             "WebhookHeaderValue": header_value(spec.header_value.as_deref(), sensitive),
             "WebhookLastProcessed": format_iso(sub.last_processed),
@@ -160,10 +187,6 @@ pub(crate) async fn get(
 ) -> Result<Json<Value>, ApiError> {
     let s = shared.lock();
     s.readable_subscriptions(&caller, &space)?;
-    let sub = s
-        .subscriptions
-        .iter()
-        .find(|sub| sub.id == id && sub.space_id == space)
-        .ok_or_else(ApiError::not_found)?;
+    let sub = s.subscription_in(&space, &id)?;
     Ok(Json(resource(sub, s.sensitive_header_values)))
 }

@@ -99,7 +99,9 @@ pub struct SubscriptionSpec {
     pub filter: SubscriptionFilter,
 }
 
-/// A permission the responder user (`Users-1`) holds unless `Simulator::deny` takes it away.
+/// A permission a simulated user holds. The responder (`Users-1`) and `Users-2` hold the views
+/// and the interruption permissions; the administrator (`Users-3`) holds every one. Only the
+/// responder loses one, by `Simulator::deny` or `Simulator::deny_in`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Permission {
@@ -111,9 +113,35 @@ pub enum Permission {
     InterruptionSubmit,
     /// Reading subscriptions.
     SubscriptionView,
+    /// Creating subscriptions (administrator only).
+    SubscriptionCreate,
+    /// Changing subscriptions (administrator only).
+    SubscriptionEdit,
+    /// Deleting subscriptions (administrator only).
+    SubscriptionDelete,
+    /// Listing projects.
+    ProjectView,
+    /// Listing environments.
+    EnvironmentView,
+    /// Listing tenants.
+    TenantView,
 }
 
 impl Permission {
+    /// Every permission the simulator knows, in the order `GET /api/users/{id}/permissions` lists them.
+    pub const ALL: [Permission; 10] = [
+        Permission::EventView,
+        Permission::InterruptionView,
+        Permission::InterruptionSubmit,
+        Permission::SubscriptionView,
+        Permission::SubscriptionCreate,
+        Permission::SubscriptionEdit,
+        Permission::SubscriptionDelete,
+        Permission::ProjectView,
+        Permission::EnvironmentView,
+        Permission::TenantView,
+    ];
+
     /// The Octopus permission name, e.g. `SubscriptionView`.
     pub fn name(self) -> &'static str {
         match self {
@@ -121,6 +149,20 @@ impl Permission {
             Permission::InterruptionView => "InterruptionView",
             Permission::InterruptionSubmit => "InterruptionSubmit",
             Permission::SubscriptionView => "SubscriptionView",
+            Permission::SubscriptionCreate => "SubscriptionCreate",
+            Permission::SubscriptionEdit => "SubscriptionEdit",
+            Permission::SubscriptionDelete => "SubscriptionDelete",
+            Permission::ProjectView => "ProjectView",
+            Permission::EnvironmentView => "EnvironmentView",
+            Permission::TenantView => "TenantView",
         }
+    }
+
+    /// Whether only the administrator holds it.
+    pub(crate) fn administrative(self) -> bool {
+        matches!(
+            self,
+            Permission::SubscriptionCreate | Permission::SubscriptionEdit | Permission::SubscriptionDelete
+        )
     }
 }

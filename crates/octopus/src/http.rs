@@ -20,6 +20,8 @@ use crate::error::OctopusError;
 use crate::model::{EventCount, EventSummary, Interruption, Page, Space, Subscription};
 use crate::retry::{self, Backoff};
 
+mod operator;
+
 const API_KEY_HEADER: &str = "X-Octopus-ApiKey";
 /// Safety net against a server whose `Page.Next` never ends.
 const MAX_PAGES: u32 = 50;
@@ -112,11 +114,30 @@ struct Call<'a> {
     /// Octopus cannot have acted on it (a failed connect, 429); otherwise the caller decides,
     /// after reading what Octopus did.
     idempotent: bool,
+    /// A 404 to a retry after an attempt that may have been applied means that attempt did the
+    /// work (a delete), and reads as an empty success.
+    done_when_gone: bool,
 }
 
-impl Call<'_> {
-    /// The route as logs and errors show it: `/Spaces-1/interruptions/Interruptions-7`.
+impl<'a> Call<'a> {
+    /// An idempotent request without query or body.
+    fn new(method: Method, segments: Vec<&'a str>) -> Self {
+        Self {
+            method,
+            segments,
+            query: Vec::new(),
+            body: None,
+            idempotent: true,
+            done_when_gone: false,
+        }
+    }
+
+    /// The route as logs and errors show it: `/Spaces-1/interruptions/Interruptions-7`, or `/`
+    /// for the root document.
     fn path(&self) -> String {
+        if self.segments.is_empty() {
+            return "/".to_owned();
+        }
         self.segments.iter().map(|s| format!("/{s}")).collect()
     }
 }
@@ -169,11 +190,21 @@ impl HttpOctopus {
     /// Sends `call`, retrying transient failures while the deadline allows.
     async fn send<T: DeserializeOwned>(&self, call: Call<'_>, deadline: Deadline) -> Result<T, OctopusError> {
         let mut attempt = 0;
+        let mut maybe_applied = false;
         loop {
             let error = match self.attempt(&call, deadline).await {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
+            if call.done_when_gone && maybe_applied && error.status() == Some(404) {
+                tracing::info!(path = %call.path(), "octopus: gone on retry, so an earlier attempt was applied");
+                return serde_json::from_value(Value::Null).map_err(|e| OctopusError::Decode {
+                    method: method_name(&call.method),
+                    path: call.path(),
+                    detail: e.to_string(),
+                });
+            }
+            maybe_applied |= error.may_have_been_applied();
             if !call.idempotent && error.may_have_been_applied() {
                 return Err(error);
             }
@@ -352,11 +383,8 @@ impl HttpOctopus {
             page_query.push(("skip", all.len().to_string()));
             page_query.push(("take", self.page_size.to_string()));
             let call = Call {
-                method: Method::GET,
-                segments: segments.clone(),
                 query: page_query,
-                body: None,
-                idempotent: true,
+                ..Call::new(Method::GET, segments.clone())
             };
             let page: Page<T> = self.send(call, deadline).await?;
             let more = page.has_next();
@@ -383,16 +411,13 @@ impl OctopusApi for HttpOctopus {
         deadline: Deadline,
     ) -> Result<EventCount, OctopusError> {
         let call = Call {
-            method: Method::GET,
-            segments: vec![space.as_str(), "events"],
             query: vec![
                 ("regarding", document.to_string()),
                 ("eventCategories", category.to_owned()),
                 ("take", "1".to_owned()),
                 ("excludeDifference", "true".to_owned()),
             ],
-            body: None,
-            idempotent: true,
+            ..Call::new(Method::GET, vec![space.as_str(), "events"])
         };
         let page: Page<EventSummary> = self.send(call, deadline).await?;
         Ok(EventCount {
@@ -429,13 +454,7 @@ impl OctopusApi for HttpOctopus {
         id: &OctopusId,
         deadline: Deadline,
     ) -> Result<Interruption, OctopusError> {
-        let call = Call {
-            method: Method::GET,
-            segments: vec![space.as_str(), "interruptions", id.as_str()],
-            query: Vec::new(),
-            body: None,
-            idempotent: true,
-        };
+        let call = Call::new(Method::GET, vec![space.as_str(), "interruptions", id.as_str()]);
         self.send(call, deadline).await
     }
 
@@ -445,13 +464,10 @@ impl OctopusApi for HttpOctopus {
         id: &OctopusId,
         deadline: Deadline,
     ) -> Result<(), OctopusError> {
-        let call = Call {
-            method: Method::PUT,
-            segments: vec![space.as_str(), "interruptions", id.as_str(), "responsible"],
-            query: Vec::new(),
-            body: None,
-            idempotent: true,
-        };
+        let call = Call::new(
+            Method::PUT,
+            vec![space.as_str(), "interruptions", id.as_str(), "responsible"],
+        );
         self.send::<IgnoredAny>(call, deadline).await.map(|_| ())
     }
 
@@ -463,11 +479,12 @@ impl OctopusApi for HttpOctopus {
         deadline: Deadline,
     ) -> Result<Interruption, OctopusError> {
         let call = Call {
-            method: Method::POST,
-            segments: vec![space.as_str(), "interruptions", id.as_str(), "submit"],
-            query: Vec::new(),
             body: Some(values),
             idempotent: false,
+            ..Call::new(
+                Method::POST,
+                vec![space.as_str(), "interruptions", id.as_str(), "submit"],
+            )
         };
         self.send(call, deadline).await
     }
@@ -477,6 +494,7 @@ fn method_name(method: &Method) -> &'static str {
     match *method {
         Method::PUT => "PUT",
         Method::POST => "POST",
+        Method::DELETE => "DELETE",
         _ => "GET",
     }
 }

@@ -2,9 +2,24 @@
 //! may arrive as strings, but a field a decision rests on (`Id`, `IsPending`, `Form.Elements`) is
 //! required: a changed or proxied response must fail loudly, naming the field, rather than read
 //! as "nothing pending" and let the record be deleted.
+//!
+//! The operator's resources live beside them: the server, its users and their permissions, and
+//! the projects, environments and tenants looked up by name (`server`); subscriptions as read and
+//! as written (`subscription`).
 
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
+
+mod server;
+mod subscription;
+
+pub use server::{
+    Named, NamedResource, PermissionScope, RootDocument, SENSITIVE_HEADER_VALUES_SINCE, User, UserPermissions,
+};
+pub use subscription::{
+    EchoedHeaderValue, EventNotification, EventNotificationWrite, HeaderValueWrite, Subscription, SubscriptionFilter,
+    SubscriptionType, SubscriptionWrite,
+};
 
 /// A paged collection (`Items`, `TotalResults`, `Links.Page.Next`).
 #[derive(Debug, Clone, Deserialize)]
@@ -154,58 +169,13 @@ pub struct Space {
     pub name: String,
 }
 
-/// A subscription (`GET /api/{space}/subscriptions`), as far as the sweep reads it. `IsDisabled`
-/// and the filter are required: read as absent they would make a subscription look enabled and
-/// unfiltered, so a changed response fails loudly instead.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Subscription {
-    pub id: String,
-    #[serde(default)]
-    pub name: String,
-    pub is_disabled: bool,
-    pub event_notification_subscription: EventNotification,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct EventNotification {
-    pub filter: SubscriptionFilter,
-    #[serde(rename = "WebhookURI", default)]
-    pub webhook_uri: Option<String>,
-    #[serde(default)]
-    pub webhook_header_key: Option<String>,
-}
-
-/// Each non-empty list narrows the events a subscription sends (an AND across lists, an OR
-/// within one); an empty or absent list does not filter on that dimension.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct SubscriptionFilter {
-    #[serde(default, deserialize_with = "null_as_empty")]
-    pub event_categories: Vec<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    pub event_groups: Vec<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    pub projects: Vec<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    pub project_groups: Vec<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    pub environments: Vec<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    pub tenants: Vec<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    pub tags: Vec<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    pub document_types: Vec<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    pub users: Vec<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    pub event_agents: Vec<String>,
-}
-
-fn null_as_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
-    Ok(Option::<Vec<String>>::deserialize(deserializer)?.unwrap_or_default())
+/// A list (or anything with an empty default) that may arrive as `null`.
+fn null_as_empty<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 fn lenient_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
@@ -275,46 +245,6 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("`IsPending`"), "{error}");
-    }
-
-    #[test]
-    fn a_subscription_reads_its_filter_uri_and_header_key_whatever_shape_the_header_value_has() {
-        for header_value in [
-            json!("plain"),
-            json!({"IsSensitive": true, "Value": null, "SensitiveValue": {"HasValue": true}}),
-            json!(null),
-        ] {
-            let subscription: Subscription = serde_json::from_value(json!({
-                "Id": "Subscriptions-1", "Name": "retry", "Type": "Event", "IsDisabled": false,
-                "EventNotificationSubscription": {
-                    "Filter": {"EventCategories": ["GuidedFailureInterruptionRaised"], "Projects": null},
-                    "WebhookURI": "https://hooks.example.com/octopus/webhook?type=Guidance&action=Retry",
-                    "WebhookHeaderKey": "X-Octopus-Webhook-Token", "WebhookHeaderValue": header_value
-                }
-            }))
-            .unwrap();
-            let notification = &subscription.event_notification_subscription;
-            assert_eq!(
-                notification.filter.event_categories,
-                ["GuidedFailureInterruptionRaised"]
-            );
-            assert!(notification.filter.projects.is_empty(), "null reads as no filter");
-            assert!(notification.webhook_uri.as_deref().unwrap().ends_with("action=Retry"));
-        }
-    }
-
-    #[test]
-    fn a_subscription_without_is_disabled_or_a_filter_is_refused_naming_the_field() {
-        let without_disabled = json!({"Id": "Subscriptions-1", "EventNotificationSubscription": {"Filter": {}}});
-        let error = serde_json::from_value::<Subscription>(without_disabled)
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("`IsDisabled`"), "{error}");
-        let without_filter = json!({"Id": "Subscriptions-1", "IsDisabled": false, "EventNotificationSubscription": {}});
-        let error = serde_json::from_value::<Subscription>(without_filter)
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("`Filter`"), "{error}");
     }
 
     #[test]

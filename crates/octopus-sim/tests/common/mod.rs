@@ -47,6 +47,11 @@ impl Api {
         self.send(Method::GET, path, Some(self.sim.api_key()), None).await
     }
 
+    /// Sends with the administrator's key (`Users-3`).
+    pub async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        self.send(method, path, Some(self.sim.admin_api_key()), body).await
+    }
+
     /// PUT .../responsible as the responder.
     pub async fn take(&self, space: &str, id: &str) -> Reply {
         let path = format!("/api/{space}/interruptions/{id}/responsible");
