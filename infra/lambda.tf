@@ -21,9 +21,10 @@ module "accept_message" {
   live_version             = local.kept_live_version.accept_message
 
   environment_variables = {
-    QUEUE_URL               = aws_sqs_queue.messages.url
-    WEBHOOK_HEADER_NAME     = var.webhook_header_name
-    WEBHOOK_TOKEN_PARAMETER = aws_ssm_parameter.webhook_token.name
+    QUEUE_URL                   = aws_sqs_queue.messages.url
+    WEBHOOK_HEADER_NAME         = var.webhook_header_name
+    WEBHOOK_TOKEN_PARAMETER     = aws_ssm_parameter.webhook_token.name
+    ALLOW_SHARED_WEBHOOK_SECRET = tostring(var.allow_shared_webhook_secret)
   }
 }
 

@@ -16,7 +16,7 @@ output "webhook_header_name" {
 }
 
 output "webhook_header_value" {
-  description = "Header value to set in the Octopus subscription (WebhookHeaderValue): the webhook token. Read it with `terraform output -raw webhook_header_value`."
+  description = "The environment's webhook secret, from which each rule's token (the subscription's WebhookHeaderValue) is derived: HMAC-SHA256 of the rule's canonical query, hex. Not a header value itself (refused unless allow_shared_webhook_secret); `octo-responder token` or `make subscriptions` derive the tokens."
   value       = var.webhook_token
   sensitive   = true
 }

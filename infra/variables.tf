@@ -65,7 +65,7 @@ variable "octopus_api_key" {
 }
 
 variable "webhook_token" {
-  description = "Shared secret the Octopus subscription sends in the webhook header; stored as an SSM SecureString. At least 32 characters, e.g. from `openssl rand -hex 32`. Pass as TF_VAR_webhook_token."
+  description = "The environment's webhook secret, stored as an SSM SecureString: each rule's webhook token (the header value its Octopus subscription sends) is HMAC-SHA256 of the rule's canonical query under it. At least 32 characters, e.g. from `openssl rand -hex 32`. Pass as TF_VAR_webhook_token."
   type        = string
   sensitive   = true
 
@@ -84,6 +84,12 @@ variable "webhook_header_name" {
     condition     = can(regex("^[A-Za-z0-9-]{1,64}$", var.webhook_header_name))
     error_message = "webhook_header_name must be 1 to 64 letters, digits or dashes."
   }
+}
+
+variable "allow_shared_webhook_secret" {
+  description = "Migration aid: when true, accept-message also accepts webhook_token itself as the webhook header value, besides each rule's token (the HMAC-SHA256 of the rule's canonical query under webhook_token), and logs a warning naming the rule for every webhook authenticated that way (ALLOW_SHARED_WEBHOOK_SECRET). Turn it on while existing subscriptions still send the shared secret, move each subscription to its rule's token, then turn it off: a header value should authorize its own rule only."
+  type        = bool
+  default     = false
 }
 
 variable "octopus_request_timeout_ms" {

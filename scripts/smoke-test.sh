@@ -3,10 +3,11 @@
 #
 # After a deploy, proves the whole path answers without touching Octopus state:
 #   1. the dead-letter queue is empty to begin with (else the dlq-not-empty alarm needs a person);
-#   2. a webhook without the token is refused (401);
-#   3. an authenticated manual-intervention webhook (type=Result&action=Proceed) about a server
-#      task that cannot exist (SMOKE_SERVER_TASK, default ServerTasks-999999999, in SMOKE_SPACE_ID,
-#      default Spaces-1) is queued (202);
+#   2. a webhook without the header is refused (401), and so is one presenting the token of
+#      another rule (type=Result&action=Abort's): a header value authorizes its own rule only;
+#   3. a manual-intervention webhook (type=Result&action=Proceed) presenting that rule's token,
+#      about a server task that cannot exist (SMOKE_SERVER_TASK, default ServerTasks-999999999, in
+#      SMOKE_SPACE_ID, default Spaces-1), is queued (202);
 #   4. process-message takes it off the work queue: it finds no pending interruption regarding
 #      that task and answers nothing (a failure would leave the message in flight, then redrive
 #      it towards the DLQ);
@@ -19,12 +20,17 @@
 # A Result rule on purpose: for a Retry rule process-message counts the deployment's guided
 # failures, finds 0 for a task that does not exist, and hands the message back.
 #
-# The URL, header, queues and sweep come from the environment's Terraform outputs, or from
-# WEBHOOK_URL, WEBHOOK_HEADER_NAME, WEBHOOK_HEADER_VALUE, QUEUE_URL and DLQ_URL when all are set;
+# A rule's token is the HMAC-SHA256 of its canonical query under the environment's webhook secret,
+# in lower-case hex, computed here with openssl (README, accept-message); the secret itself is
+# never sent (accept-message refuses it unless allow_shared_webhook_secret is on).
+#
+# The URL, header, secret, queues and sweep come from the environment's Terraform outputs
+# (the secret is webhook_header_value), or from WEBHOOK_URL, WEBHOOK_HEADER_NAME,
+# WEBHOOK_HEADER_VALUE (the secret), QUEUE_URL and DLQ_URL when all are set;
 # step 6 then needs SWEEP_SCHEDULE_GROUP, SWEEP_SCHEDULE_NAME and SWEEP_ALIAS_ARN (and
 # SWEEP_DLQ_URL for the report), and is skipped without them.
-# SMOKE_TIMEOUT_SECONDS (default 240) bounds step 4. Needs curl, the AWS CLI and credentials, and
-# jq when reading the state.
+# SMOKE_TIMEOUT_SECONDS (default 240) bounds step 4. Needs curl, openssl, the AWS CLI and
+# credentials, and jq when reading the state.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -37,6 +43,11 @@ timeout=${SMOKE_TIMEOUT_SECONDS:-240}
 [[ $space =~ ^Spaces-[0-9]+$ ]] || die "SMOKE_SPACE_ID must look like Spaces-1 (got '$space')"
 [[ $task =~ ^ServerTasks-[0-9]+$ ]] || die "SMOKE_SERVER_TASK must look like ServerTasks-999999999 (got '$task')"
 [[ $timeout =~ ^[0-9]+$ ]] || die "SMOKE_TIMEOUT_SECONDS must be a whole number"
+command -v openssl >/dev/null || die "needs openssl (to compute the rule's webhook token)"
+# The rule the smoke webhook is for, and another one, as canonical queries (type, action; a
+# Retry rule would add maximumretry and then): what each rule's token is computed over.
+rule='type=Result&action=Proceed'
+other_rule='type=Result&action=Abort'
 
 sweep_group=${SWEEP_SCHEDULE_GROUP:-} sweep_schedule=${SWEEP_SCHEDULE_NAME:-}
 sweep_alias=${SWEEP_ALIAS_ARN:-} sweep_dlq=${SWEEP_DLQ_URL:-}
@@ -62,8 +73,23 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# The token goes to curl in a file, never on a command line.
-(umask 077 && printf '%s: %s\n' "$WEBHOOK_HEADER_NAME" "$WEBHOOK_HEADER_VALUE" >"$work/header")
+
+# rule_token QUERY: the header value that authorizes the rule whose canonical query is QUERY,
+# i.e. printf '%s' QUERY | openssl dgst -sha256 -hmac SECRET, as accept-message computes it.
+# openssl takes the HMAC key only as an argument, so the secret is on its command line for the
+# moment it runs (visible to this machine's other users, not sent anywhere or logged).
+rule_token() {
+  local token
+  token=$(printf '%s' "$1" | openssl dgst -sha256 -hmac "$WEBHOOK_HEADER_VALUE" | awk '{ print $NF }') || return 1
+  [[ $token =~ ^[0-9a-f]{64}$ ]] || return 1
+  printf '%s\n' "$token"
+}
+# The tokens go to curl in files, never on a command line.
+token=$(rule_token "$rule") || die "cannot compute the token of $rule with openssl"
+other_token=$(rule_token "$other_rule") || die "cannot compute the token of $other_rule with openssl"
+(umask 077 && printf '%s: %s\n' "$WEBHOOK_HEADER_NAME" "$token" >"$work/header")
+(umask 077 && printf '%s: %s\n' "$WEBHOOK_HEADER_NAME" "$other_token" >"$work/other-header")
+unset token other_token
 
 # queue_count URL ATTRIBUTE...: the sum of the queue's approximate message counts.
 queue_count() {
@@ -76,13 +102,14 @@ queue_count() {
   echo "$sum"
 }
 
-# post [HEADER_FILE]: POSTs the test event; prints the HTTP status, leaves the body in $work/body.
+# post [HEADER_FILE]: POSTs the test event to the rule's URL; prints the HTTP status, leaves the
+# body in $work/body.
 post() {
   local auth=()
   [[ -z $1 ]] || auth=(-H "@$1")
   curl --silent --show-error --max-time 30 --output "$work/body" --write-out '%{http_code}' \
     -X POST -H 'Content-Type: application/json' "${auth[@]}" --data-binary "@$work/payload" \
-    "$WEBHOOK_URL?type=Result&action=Proceed"
+    "$WEBHOOK_URL?$rule"
 }
 
 dlq_before=$(queue_count "$DLQ_URL" ApproximateNumberOfMessages)
@@ -94,12 +121,18 @@ printf '{"Timestamp":"%s","EventType":"SubscriptionPayload","Payload":{"ServerUr
   "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$event_id" "$space" "$task" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$work/payload"
 
 status=$(post "")
-[[ $status == 401 ]] || die "a webhook without the token answered $status, expected 401: $(head -c 300 "$work/body")"
+[[ $status == 401 ]] || die "a webhook without the header answered $status, expected 401: $(head -c 300 "$work/body")"
 echo "smoke: unauthenticated webhook refused (401)"
 
+status=$(post "$work/other-header")
+[[ $status == 401 ]] ||
+  die "a webhook to $rule presenting the token of $other_rule answered $status, expected 401: $(head -c 300 "$work/body")"
+echo "smoke: webhook presenting another rule's token refused (401)"
+
 status=$(post "$work/header")
-[[ $status == 202 ]] || die "the authenticated webhook answered $status, expected 202: $(head -c 300 "$work/body")"
-echo "smoke: $event_id about $task in $space queued (202 $(head -c 200 "$work/body"))"
+[[ $status == 202 ]] ||
+  die "the webhook presenting the token of $rule answered $status, expected 202 (is WEBHOOK_HEADER_VALUE the environment's webhook secret?): $(head -c 300 "$work/body")"
+echo "smoke: $event_id about $task in $space, with the token of $rule, queued (202 $(head -c 200 "$work/body"))"
 
 # The approximate counts lag a little: wait a moment, then for two zero readings in a row.
 deadline=$((SECONDS + timeout))

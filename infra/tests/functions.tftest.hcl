@@ -66,12 +66,13 @@ run "each_function_has_a_live_alias_on_its_published_version" {
 run "environment_names_the_secrets_and_never_holds_them" {
   assert {
     condition = module.accept_message.function.environment[0].variables == tomap({
-      ENVIRONMENT             = "dev"
-      QUEUE_URL               = aws_sqs_queue.messages.url
-      WEBHOOK_HEADER_NAME     = "X-Octopus-Webhook-Token"
-      WEBHOOK_TOKEN_PARAMETER = aws_ssm_parameter.webhook_token.name
+      ENVIRONMENT                 = "dev"
+      QUEUE_URL                   = aws_sqs_queue.messages.url
+      WEBHOOK_HEADER_NAME         = "X-Octopus-Webhook-Token"
+      WEBHOOK_TOKEN_PARAMETER     = aws_ssm_parameter.webhook_token.name
+      ALLOW_SHARED_WEBHOOK_SECRET = "false"
     })
-    error_message = "accept-message's environment must be the environment, queue URL, header name and token parameter name"
+    error_message = "accept-message's environment must be the environment, queue URL, header name, token parameter name and the shared secret refused (ALLOW_SHARED_WEBHOOK_SECRET=false by default)"
   }
 
   assert {
@@ -120,6 +121,17 @@ run "functions_log_json_at_the_chosen_level" {
   assert {
     condition     = module.accept_message.function.logging_config[0].log_group == module.accept_message.log_group.name && module.process_message.function.logging_config[0].log_group == module.process_message.log_group.name
     error_message = "each function must log to its own managed log group"
+  }
+}
+
+run "a_migration_lets_accept_message_accept_the_shared_secret" {
+  variables {
+    allow_shared_webhook_secret = true
+  }
+
+  assert {
+    condition     = module.accept_message.function.environment[0].variables.ALLOW_SHARED_WEBHOOK_SECRET == "true"
+    error_message = "allow_shared_webhook_secret must reach accept-message as ALLOW_SHARED_WEBHOOK_SECRET=true"
   }
 }
 

@@ -91,7 +91,11 @@ case " $* " in
   *) echo "stub terraform: unexpected call: $*" >&2; exit 2 ;;
 esac
 SH
-# curl: the smoke test's webhooks: 202 with a header file (-H @file), 401 without.
+# curl: the smoke test's webhooks, as accept-message answers them: 202 when the header file
+# (-H @file) holds a header line listed in $ACCEPTED_HEADERS (each rule's token, computed below
+# by Python, not openssl), or any header file at all when $STUB/accept-any exists (an
+# accept-message that does not tell rules apart); else 401. Each header file's content is
+# appended to $STUB/headers-sent.
 cat >"$work/bin/curl" <<'SH'
 #!/usr/bin/env bash
 { printf '[%s]\n' "$@"; echo; } >>"$STUB/curl-calls"
@@ -99,13 +103,28 @@ out=/dev/null status=401
 while (($#)); do
   case $1 in
     --output) out=$2; shift ;;
-    -H) [[ $2 == @* ]] && status=202; shift ;;
+    -H)
+      if [[ $2 == @* ]]; then
+        cat "${2#@}" >>"$STUB/headers-sent"
+        if [[ -f $STUB/accept-any ]] || grep -qxFf "$ACCEPTED_HEADERS" "${2#@}"; then status=202; fi
+      fi
+      shift
+      ;;
   esac
   shift
 done
 if [[ $status == 202 ]]; then echo '{"messageId":"m-1"}' >"$out"; else echo '{"message":"Unauthorized"}' >"$out"; fi
 printf '%s' "$status"
 SH
+# The header lines accept-message accepts for type=Result&action=Proceed, the smoke test's rule,
+# under the secrets the cases use ("token-not-for-logs" from the state, "token" from the
+# environment): HMAC-SHA256 of the canonical query, computed with Python's hmac module, e.g.
+#   python3 -c 'import hmac; print(hmac.new(b"token", b"type=Result&action=Proceed", "sha256").hexdigest())'
+accepted_headers=$work/accepted-headers
+printf 'X-Octopus-Token: %s\n' d97b4cd7031359217f4504a73c27a632146949e27889b9cba4047fc91d723e33 \
+  a291e97628bf83586e99a716159c99a95105065861f9d899e178989d49426ec1 >"$accepted_headers"
+# Another rule's token (type=Result&action=Abort under "token-not-for-logs"): refused.
+abort_token=bc1929892ec98ee3da59ed218b21932ff1e17a95a8f85537af6253e034cf3f2a
 # sleep: returns at once (shift-traffic.sh and smoke-test.sh poll).
 printf '#!/usr/bin/env bash\nexit 0\n' >"$work/bin/sleep"
 chmod +x "$work/bin/"*
@@ -140,7 +159,7 @@ run() {
   shift
   rc=0
   env PATH="$work/bin:$PATH" STUB="$case_dir" TF="$work/bin/terraform" DEPLOY_DATA_ROOT="$case_dir/tf-data" \
-    TF_VAR_octopus_api_key=API-TEST TF_VAR_webhook_token=token SHIFT_POLL_SECONDS=1 "$@" \
+    TF_VAR_octopus_api_key=API-TEST TF_VAR_webhook_token=token SHIFT_POLL_SECONDS=1 ACCEPTED_HEADERS="$accepted_headers" "$@" \
     bash "$scripts/$script" dev >"$case_dir/out" 2>&1 || rc=$?
 }
 # check DESCRIPTION COMMAND...: one assertion, COMMAND's exit status.
@@ -380,6 +399,56 @@ check "reads the configuration behind the live alias" \
 check "says the schedule invokes live" said "is enabled and invokes live (version 4, Active)"
 check "never invokes a function" never_invoked
 check "passes" said "smoke: dev passed"
+
+# curl_calls: how many requests the smoke test sent.
+curl_calls() { grep -c '^\[-X\]$' "$case_dir/curl-calls" || true; }
+# never_sent VALUE: no header file the smoke test gave curl holds VALUE.
+never_sent() { ! grep -qF -- "$1" "$case_dir/headers-sent"; }
+# none_on_a_command_line VALUE...: no curl argument holds any VALUE.
+none_on_a_command_line() {
+  local value
+  for value in "$@"; do ! grep -qF -- "$value" "$case_dir/curl-calls" || return 1; done
+}
+# none_said VALUE...: the output holds no VALUE.
+none_said() {
+  local value
+  for value in "$@"; do never_said "$value" || return 1; done
+}
+
+new_case smoke_signs_the_webhook_with_the_rule_s_token
+outputs "${smoke_outputs[@]}"
+run smoke-test.sh
+check "exits 0" test "$rc" -eq 0
+check "posts three webhooks: no header, another rule's token, the rule's token" test "$(curl_calls)" -eq 3
+check "posts to the rule's URL" in_a_call "$case_dir/curl-calls" \
+  "https://abc.execute-api.eu-west-1.amazonaws.com/octopus/webhook?type=Result&action=Proceed"
+check "presents the token of type=Result&action=Proceed" \
+  grep -qx 'X-Octopus-Token: d97b4cd7031359217f4504a73c27a632146949e27889b9cba4047fc91d723e33' "$case_dir/headers-sent"
+check "presents another rule's token to be refused" grep -qx "X-Octopus-Token: $abort_token" "$case_dir/headers-sent"
+check "never sends the secret itself" never_sent token-not-for-logs
+check "puts no token or secret on curl's command line" \
+  none_on_a_command_line token-not-for-logs d97b4cd7031359217f4504a73c27a632146949e27889b9cba4047fc91d723e33 "$abort_token"
+check "never prints the secret or a token" \
+  none_said token-not-for-logs d97b4cd7031359217f4504a73c27a632146949e27889b9cba4047fc91d723e33 "$abort_token"
+check "says another rule's token was refused" said "webhook presenting another rule's token refused (401)"
+check "says the signed webhook was queued" said "with the token of type=Result&action=Proceed, queued (202"
+
+new_case smoke_another_rule_s_token_accepted
+outputs "${smoke_outputs[@]}"
+: >"$case_dir/accept-any"
+run smoke-test.sh
+check "exits non-zero" test "$rc" -ne 0
+check "says the token of another rule was accepted" \
+  said "presenting the token of type=Result&action=Abort answered 202, expected 401"
+check "queues nothing after it" test "$(curl_calls)" -eq 2
+
+new_case smoke_wrong_secret
+run smoke-test.sh WEBHOOK_URL=https://abc.execute-api.eu-west-1.amazonaws.com/octopus/webhook WEBHOOK_HEADER_NAME=X-Octopus-Token \
+  WEBHOOK_HEADER_VALUE=not-the-environment-s-secret QUEUE_URL=https://sqs.eu-west-1.amazonaws.com/123456789012/q.fifo \
+  DLQ_URL=https://sqs.eu-west-1.amazonaws.com/123456789012/dlq.fifo
+check "exits non-zero" test "$rc" -ne 0
+check "says the signed webhook was refused, and what to check" \
+  said "answered 401, expected 202 (is WEBHOOK_HEADER_VALUE the environment's webhook secret?)"
 
 new_case smoke_without_the_sweep
 outputs "${smoke_outputs[@]}"

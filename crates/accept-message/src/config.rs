@@ -6,11 +6,16 @@ use messaging::config::{ConfigError, Lookup, flag, optional, required};
 use secrecy::{ExposeSecret, SecretString};
 use secrets::{SecretError, SecretSource};
 
+use crate::auth::WebhookAuth;
+
 pub const QUEUE_URL: &str = "QUEUE_URL";
 pub const WEBHOOK_HEADER_NAME: &str = "WEBHOOK_HEADER_NAME";
 pub const WEBHOOK_TOKEN: &str = "WEBHOOK_TOKEN";
 pub const WEBHOOK_TOKEN_PARAMETER: &str = "WEBHOOK_TOKEN_PARAMETER";
 pub const ALLOW_UNAUTHENTICATED_WEBHOOKS: &str = "ALLOW_UNAUTHENTICATED_WEBHOOKS";
+/// `true` accepts the shared webhook secret itself as a header value, besides each rule's token:
+/// a migration aid while subscriptions still send the secret. Off by default.
+pub const ALLOW_SHARED_WEBHOOK_SECRET: &str = "ALLOW_SHARED_WEBHOOK_SECRET";
 /// The header the Octopus subscription sends (its `WebhookHeaderKey`) unless configured otherwise.
 pub const DEFAULT_HEADER_NAME: &str = "X-Octopus-Webhook-Token";
 
@@ -63,9 +68,16 @@ pub struct Config {
     pub queue_url: String,
     pub header_name: HeaderName,
     pub token: TokenConfig,
+    /// `ALLOW_SHARED_WEBHOOK_SECRET`: the shared secret itself is accepted too (a migration aid).
+    pub allow_shared_secret: bool,
 }
 
 impl Config {
+    /// How webhooks are authenticated, once the secret is read ([`TokenConfig::resolve`]).
+    pub fn webhook_auth(&self, secret: Option<SecretString>) -> WebhookAuth {
+        WebhookAuth::new(self.header_name.clone(), secret).accepting_the_shared_secret(self.allow_shared_secret)
+    }
+
     /// Refuses to build without a secret unless unauthenticated webhooks are allowed explicitly.
     pub fn from_lookup(lookup: &impl Lookup) -> Result<Self, ConfigError> {
         let queue_url = required(lookup, QUEUE_URL)?;
@@ -88,10 +100,12 @@ impl Config {
                 });
             }
         };
+        let allow_shared_secret = flag(lookup, ALLOW_SHARED_WEBHOOK_SECRET, false)?;
         Ok(Self {
             queue_url,
             header_name,
             token,
+            allow_shared_secret,
         })
     }
 }
@@ -133,6 +147,28 @@ mod tests {
             Config::from_lookup(&Pairs(&[(WEBHOOK_TOKEN, "t")])).unwrap_err(),
             ConfigError::Missing(QUEUE_URL)
         );
+    }
+
+    #[test]
+    fn the_shared_secret_itself_is_refused_unless_allowed_for_a_migration() {
+        let base = [(QUEUE_URL, "q"), (WEBHOOK_TOKEN, "sixteen-chars-ok")];
+        assert!(!Config::from_lookup(&Pairs(&base)).unwrap().allow_shared_secret);
+        for (value, allowed) in [("true", true), ("false", false)] {
+            let pairs = [base[0], base[1], (ALLOW_SHARED_WEBHOOK_SECRET, value)];
+            assert_eq!(
+                Config::from_lookup(&Pairs(&pairs)).unwrap().allow_shared_secret,
+                allowed,
+                "{value}"
+            );
+        }
+        let bad = [base[0], base[1], (ALLOW_SHARED_WEBHOOK_SECRET, "maybe")];
+        assert!(matches!(
+            Config::from_lookup(&Pairs(&bad)),
+            Err(ConfigError::Invalid {
+                name: ALLOW_SHARED_WEBHOOK_SECRET,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -1,14 +1,14 @@
-//! The request pipeline: method, authentication, size, rule, payload, category, then queue.
-//! Each step that refuses answers with what is wrong and what is accepted. A refused body names
-//! the field that is wrong, never its value; a bad id or an ignored category is quoted to at
-//! most 64 characters.
+//! The request pipeline: method, the webhook header, size, rule, the rule's token, payload,
+//! category, then queue. Each step that refuses answers with what is wrong and what is accepted.
+//! A refused body names the field that is wrong, never its value; a bad id or an ignored
+//! category is quoted to at most 64 characters. The header value is never answered or logged.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use messaging::payload::shorten;
 use messaging::{EVENT_ID, Rule, SubscriptionPayload, WebhookEvent};
 
-use crate::auth::WebhookAuth;
+use crate::auth::{AuthFailure, Authorized, Presented, WebhookAuth};
 use crate::response;
 use queue::{MessagePublisher, OutgoingMessage};
 
@@ -36,16 +36,10 @@ impl<P: MessagePublisher> Acceptor<P> {
                 "only POST is accepted: point an Octopus subscription webhook at this URL",
             );
         }
-        if let Err(failure) = self.auth.check(request.headers()) {
-            tracing::warn!(reason = %failure, header = %self.auth.header(), outcome = "unauthenticated", "webhook refused");
-            return response::error(
-                StatusCode::UNAUTHORIZED,
-                &format!(
-                    "missing or wrong {} header: set it as the subscription's webhook header",
-                    self.auth.header()
-                ),
-            );
-        }
+        let presented = match self.auth.presented(request.headers()) {
+            Ok(presented) => presented,
+            Err(failure) => return self.unauthenticated(failure, None),
+        };
         let bytes: &[u8] = request.body().as_ref();
         if bytes.len() > MAX_BODY_BYTES {
             return refuse(
@@ -61,6 +55,22 @@ impl<P: MessagePublisher> Acceptor<P> {
             Ok(rule) => rule,
             Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("invalid webhook URL: {e}")),
         };
+        match self.auth.authorize(presented, &rule) {
+            Ok(Authorized::SharedSecret) => {
+                let canonical = rule.canonical_query();
+                tracing::warn!(
+                    rule = %canonical,
+                    header = %self.auth.header(),
+                    token_command = %format!("octo-responder token --env <env> --rule '{canonical}'"),
+                    outcome = "shared_secret_accepted",
+                    "webhook authenticated by the shared webhook secret, accepted only while \
+                     ALLOW_SHARED_WEBHOOK_SECRET=true: replace the subscription's webhook header value with \
+                     this rule's token (token_command prints it)"
+                );
+            }
+            Ok(Authorized::RuleToken | Authorized::Unauthenticated) => {}
+            Err(failure) => return self.unauthenticated(failure, Some(&rule)),
+        }
         let mut payload = match SubscriptionPayload::parse(bytes) {
             Ok(payload) => payload,
             Err(e) => return refuse(StatusCode::BAD_REQUEST, &e.to_string()),
@@ -80,7 +90,12 @@ impl<P: MessagePublisher> Acceptor<P> {
             Ok(event) => event,
             Err(e) => return refuse(StatusCode::BAD_REQUEST, &e.to_string()),
         };
-        payload.redact(self.auth.secret());
+        // Octopus echoes the header value (the rule's token, or the secret) in the payload.
+        let mut secrets: Vec<&str> = self.auth.secret().into_iter().collect();
+        if let Presented::Value(value) = presented {
+            secrets.push(value.to_str().unwrap_or_default());
+        }
+        payload.redact(&secrets);
         let message = outgoing(&rule, &event, &payload);
         if message.size() > MAX_BODY_BYTES {
             return refuse(
@@ -107,6 +122,28 @@ impl<P: MessagePublisher> Acceptor<P> {
                 )
             }
         }
+    }
+}
+
+impl<P> Acceptor<P> {
+    /// `401`: a missing or repeated header (`rule` not read yet), or a value that is not `rule`'s
+    /// token. The answer depends on the header and the rule only, never on the value sent.
+    fn unauthenticated(&self, failure: AuthFailure, rule: Option<&Rule>) -> Response<Body> {
+        let header = self.auth.header();
+        let canonical = rule.map(Rule::canonical_query);
+        tracing::warn!(reason = %failure, %header, rule = canonical.as_deref(), outcome = "unauthenticated", "webhook refused");
+        let message = match canonical {
+            None => format!(
+                "missing or repeated {header} header: send it once, as the subscription's webhook header, \
+                 with this rule's token as its value"
+            ),
+            Some(canonical) => format!(
+                "the {header} header value is not this rule's token: each rule has its own, derived from the \
+                 environment's webhook secret and the rule ({canonical}); set the subscription's webhook header \
+                 value to the output of `octo-responder token --env <env> --rule '{canonical}'`"
+            ),
+        };
+        response::error(StatusCode::UNAUTHORIZED, &message)
     }
 }
 

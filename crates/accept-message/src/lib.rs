@@ -8,7 +8,7 @@ pub mod config;
 pub mod handler;
 mod response;
 
-pub use auth::{AuthFailure, WebhookAuth};
+pub use auth::{AuthFailure, Authorized, Presented, WebhookAuth};
 pub use config::{Config, MIN_TOKEN_CHARS, TokenConfig, TokenError};
 pub use handler::{Acceptor, MAX_BODY_BYTES};
 pub use queue::{InMemoryPublisher, MessagePublisher, OutgoingMessage, PublishError, SqsPublisher};

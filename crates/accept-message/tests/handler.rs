@@ -1,6 +1,7 @@
 //! accept-message driven through its handler with API Gateway v2 events (fixtures and built
 //! ones), publishing to an in-memory publisher: every decision of the handler, without a queue.
-//! The SQS adapter's own tests (what reaches a real queue) are in `sqs_publisher.rs`.
+//! Each webhook presents its rule's token (`WebhookRequest::signed`) unless it is meant to be
+//! refused. The SQS adapter's own tests (what reaches a real queue) are in `sqs_publisher.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use accept_message::{Acceptor, InMemoryPublisher, OutgoingMessage, WebhookAuth};
@@ -10,6 +11,7 @@ use lambda_http::http::{HeaderName, StatusCode};
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 
+/// The environment's webhook secret; each rule's token is derived from it.
 const TOKEN: &str = "fixture-webhook-token";
 const HEADER: &str = "x-octopus-webhook-token";
 const GUIDED_FAILURE: &str = include_str!("fixtures/subscription-guided-failure.json");
@@ -48,8 +50,19 @@ fn answer(response: Response<Body>) -> (StatusCode, Value) {
     (status, serde_json::from_slice(body).expect("JSON answer"))
 }
 
+/// A webhook presenting its rule's token.
 fn authed(query: &str, body: &str) -> WebhookRequest {
+    WebhookRequest::signed(query, body, HEADER, TOKEN)
+}
+
+/// A webhook with a URL that is not a rule, so it has no token: the secret is presented.
+fn unsigned(query: &str, body: &str) -> WebhookRequest {
     WebhookRequest::post(query, body).header(HEADER, TOKEN)
+}
+
+/// The token of the rule in `query`.
+fn token(query: &str) -> String {
+    harness::apigw::rule_token(query, TOKEN).expect("a rule")
 }
 
 fn attribute<'a>(message: &'a OutgoingMessage, name: &str) -> Option<&'a str> {
@@ -141,9 +154,13 @@ async fn defaults_maximum_retry_to_one_when_the_url_leaves_it_out() {
 }
 
 #[tokio::test]
-async fn the_queue_never_holds_the_webhook_secret_that_octopus_echoes() {
+async fn the_queue_never_holds_the_header_value_that_octopus_echoes() {
     let setup = setup();
-    assert!(MANUAL_INTERVENTION.contains(TOKEN), "the fixture echoes the secret");
+    let proceed = token("type=Result&action=Proceed");
+    assert!(
+        MANUAL_INTERVENTION.contains(&proceed),
+        "the fixture echoes the rule's token"
+    );
 
     let (status, _) = setup
         .send(authed("type=Result&action=Proceed", MANUAL_INTERVENTION))
@@ -151,7 +168,7 @@ async fn the_queue_never_holds_the_webhook_secret_that_octopus_echoes() {
 
     assert_eq!(status, StatusCode::ACCEPTED);
     let body = &setup.queued()[0].body;
-    assert!(!body.contains(TOKEN), "secret leaked into the queue: {body}");
+    assert!(!body.contains(&proceed), "the token leaked into the queue: {body}");
     assert!(!body.contains("WebhookHeaderValue"));
     assert!(
         body.contains("WebhookHeaderKey"),
@@ -183,7 +200,7 @@ async fn the_header_name_matches_in_any_letter_case() {
     let (status, _) = setup
         .send(
             WebhookRequest::post("type=Result&action=Proceed", MANUAL_INTERVENTION)
-                .header("X-OCTOPUS-Webhook-Token", TOKEN),
+                .header("X-OCTOPUS-Webhook-Token", &token("type=Result&action=Proceed")),
         )
         .await;
 
@@ -219,7 +236,7 @@ async fn answers_400_naming_what_is_accepted_for_a_bad_webhook_url() {
     ];
 
     for (query, expected) in cases {
-        let (status, body) = setup.send(authed(query, GUIDED_FAILURE)).await;
+        let (status, body) = setup.send(unsigned(query, GUIDED_FAILURE)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
         let error = body["error"].as_str().unwrap();
         assert!(error.contains(expected), "{query}: {error}");
@@ -432,4 +449,129 @@ async fn decodes_a_base64_encoded_body() {
 
     assert_eq!(status, StatusCode::ACCEPTED);
     assert_eq!(attribute(&setup.queued()[0], "Action"), Some("Ignore"));
+}
+
+/// A payload that echoes `echoed` as the subscription's header value (as Octopus servers before
+/// 2026.1 do) and mentions `mentioned` in the event's message.
+fn echoing(echoed: &str, mentioned: &str) -> String {
+    let mut body: Value = serde_json::from_str(MANUAL_INTERVENTION).unwrap();
+    body["Payload"]["Subscription"]["EventNotificationSubscription"]["WebhookHeaderValue"] = json!(echoed);
+    body["Payload"]["Event"]["Message"] = json!(format!("sent with {mentioned}"));
+    body.to_string()
+}
+
+#[tokio::test]
+async fn a_webhook_presenting_its_own_rule_s_token_is_queued_202() {
+    let setup = setup();
+
+    let (status, body) = setup
+        .send(
+            WebhookRequest::post("type=Result&action=Proceed", MANUAL_INTERVENTION)
+                .header(HEADER, &token("type=Result&action=Proceed")),
+        )
+        .await;
+
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(setup.queued().len(), 1);
+}
+
+#[tokio::test]
+async fn a_token_of_another_rule_is_refused_401_saying_how_to_get_this_rule_s_token() {
+    let setup = setup();
+    let retry = token("type=Guidance&action=Retry");
+
+    let (status, body) = setup
+        .send(WebhookRequest::post("type=Result&action=Proceed", MANUAL_INTERVENTION).header(HEADER, &retry))
+        .await;
+    let (more_retries, _) = setup
+        .send(WebhookRequest::post("type=Guidance&action=Retry&maximumretry=2", GUIDED_FAILURE).header(HEADER, &retry))
+        .await;
+
+    assert_eq!(
+        (status, more_retries),
+        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+    );
+    let error = body["error"].as_str().unwrap();
+    assert!(error.contains("header value is not this rule's token"), "{error}");
+    assert!(
+        error.contains("octo-responder token --env <env> --rule 'type=Result&action=Proceed'"),
+        "{error}"
+    );
+    assert!(!error.contains(&retry), "the value sent is never answered: {error}");
+    assert!(setup.queued().is_empty());
+}
+
+#[tokio::test]
+async fn the_same_rule_spelled_differently_shares_its_token_and_is_queued_202() {
+    let setup = setup();
+    let retry = token("type=Guidance&action=Retry");
+    let spellings = [
+        "type=Guidance&action=Retry",
+        "TYPE=guidance&Action=RETRY",
+        "action=Retry&type=Guidance",
+        "type=Guidance&action=Retry&maximumretry=1",
+        "type=Guidance&action=Retry&maximumretry=1&then=Fail",
+        "then=fail&MaximumRetry=1&action=retry&type=GUIDANCE&source=octopus",
+    ];
+
+    for query in spellings {
+        let (status, body) = setup
+            .send(WebhookRequest::post(query, GUIDED_FAILURE).header(HEADER, &retry))
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{query}: {body}");
+    }
+    assert_eq!(setup.queued().len(), spellings.len());
+}
+
+#[tokio::test]
+async fn the_shared_secret_itself_is_refused_401_by_default() {
+    let setup = setup();
+
+    let (status, body) = setup
+        .send(WebhookRequest::post("type=Result&action=Proceed", MANUAL_INTERVENTION).header(HEADER, TOKEN))
+        .await;
+
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("not this rule's token"),
+        "{body}"
+    );
+    assert!(setup.queued().is_empty());
+}
+
+#[tokio::test]
+async fn without_the_header_a_bad_url_is_refused_401_and_with_any_header_value_400() {
+    let setup = setup();
+
+    let (missing, _) = setup
+        .send(WebhookRequest::post("type=Guidance&action=Nope", GUIDED_FAILURE))
+        .await;
+    let (wrong, _) = setup
+        .send(WebhookRequest::post("type=Guidance&action=Nope", GUIDED_FAILURE).header(HEADER, "guess"))
+        .await;
+
+    assert_eq!(missing, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        wrong,
+        StatusCode::BAD_REQUEST,
+        "the URL has no rule, so no token to compare with"
+    );
+    assert!(setup.queued().is_empty());
+}
+
+#[tokio::test]
+async fn the_queued_body_holds_neither_the_rule_s_token_nor_the_secret() {
+    let setup = setup();
+    let proceed = token("type=Result&action=Proceed");
+    let body = echoing(&proceed, &format!("{proceed} and {TOKEN}"));
+    assert!(body.contains(&proceed) && body.contains(TOKEN));
+
+    let (status, answer) = setup.send(authed("type=Result&action=Proceed", &body)).await;
+
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    let queued = &setup.queued()[0].body;
+    assert!(!queued.contains(&proceed), "the token reached the queue: {queued}");
+    assert!(!queued.contains(TOKEN), "the secret reached the queue: {queued}");
+    let queued: Value = serde_json::from_str(queued).unwrap();
+    assert_eq!(queued["Payload"]["Event"]["Id"], "Events-98801", "the event is kept");
 }

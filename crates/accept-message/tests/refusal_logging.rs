@@ -30,7 +30,7 @@ async fn a_value_of_the_wrong_type_is_neither_answered_nor_logged_only_its_field
 
     let mut answers = Vec::new();
     for body in &bodies {
-        let request = WebhookRequest::post("type=Guidance&action=Fail", body.to_string()).header(HEADER, TOKEN);
+        let request = WebhookRequest::signed("type=Guidance&action=Fail", body.to_string(), HEADER, TOKEN);
         let response = acceptor.handle(request.to_request()).await;
         assert_eq!(response.status(), 400);
         answers.push(String::from_utf8_lossy(response.body().as_ref()).into_owned());

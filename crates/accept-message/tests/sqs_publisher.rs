@@ -53,8 +53,9 @@ fn answer(response: Response<Body>) -> (StatusCode, Value) {
     (status, serde_json::from_slice(body).expect("JSON answer"))
 }
 
+/// A webhook presenting its rule's token.
 fn authed(query: &str, body: &str) -> WebhookRequest {
-    WebhookRequest::post(query, body).header(HEADER, TOKEN)
+    WebhookRequest::signed(query, body, HEADER, TOKEN)
 }
 
 fn attribute<'a>(message: &'a Message, name: &str) -> Option<&'a str> {

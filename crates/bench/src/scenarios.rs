@@ -15,6 +15,7 @@ use crate::stats;
 use crate::sweep::{GRACE_SECONDS, SweepScenario, WEBHOOK_URL};
 
 pub const HEADER: &str = "X-Octopus-Webhook-Token";
+/// The environment's webhook secret; each webhook presents its rule's token, derived from it.
 pub const TOKEN: &str = "bench-webhook-token-0123456789";
 const RETRY: &[(&str, &str)] = &[("Type", "Guidance"), ("Action", "Retry"), ("MaximumRetry", "3")];
 const PROCEED: &[(&str, &str)] = &[("Type", "Result"), ("Action", "Proceed")];
@@ -138,12 +139,14 @@ impl Stage {
     pub fn webhook_event(&self) -> Result<String, BenchError> {
         let target = self.sim.add_deployment("Spaces-1");
         let raised = self.sim.raise_guided_failure(&target, &[]);
+        let query = "type=Guidance&action=Retry&maximumretry=3";
+        // The subscription for the rule sends the rule's token, and Octopus echoes it.
+        let token = harness::apigw::rule_token(query, TOKEN).ok_or("not a rule")?;
         let body = self
             .sim
-            .webhook_body(&raised.event_id, HEADER, TOKEN)
+            .webhook_body(&raised.event_id, HEADER, &token)
             .ok_or("unknown event")?;
-        let request =
-            WebhookRequest::post("type=Guidance&action=Retry&maximumretry=3", body.to_string()).header(HEADER, TOKEN);
+        let request = WebhookRequest::signed(query, body.to_string(), HEADER, TOKEN);
         Ok(request.to_event().to_string())
     }
 

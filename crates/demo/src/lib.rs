@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use accept_message::{Acceptor, SqsPublisher, WebhookAuth};
-use harness::apigw::WebhookRequest;
+use harness::apigw::{WebhookRequest, rule_token};
 use harness::notices::NoticeChannel;
 use harness::{Moto, sqs};
 use lambda_http::http::HeaderName;
@@ -15,13 +15,26 @@ use sweep_interruptions::subscriptions::WebhookUrls;
 use sweep_interruptions::{SweepSettings, Sweeper, Window};
 
 const HEADER: &str = "X-Octopus-Webhook-Token";
-const TOKEN: &str = "demo-webhook-token";
+/// The environment's webhook secret. No webhook sends it: each presents its rule's token, the
+/// HMAC-SHA256 of the rule's canonical query under this secret.
+const SECRET: &str = "demo-webhook-secret";
 /// The responder's webhook URL, as the subscriptions in Octopus name it.
 const WEBHOOK_URL: &str = "https://hooks.example.com/octopus/webhook";
 /// How long the sweep leaves an interruption to its webhook (the default, five minutes).
 const GRACE: Duration = Duration::from_secs(300);
 
 pub type DemoError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What a delivered webhook presents in its header.
+#[derive(Debug, Clone, Copy)]
+enum Header<'a> {
+    /// The token of the rule in its own URL, as its subscription sends it.
+    RuleToken,
+    /// The token of another rule (the rule's canonical query or any spelling of it).
+    TokenOf(&'a str),
+    /// No header at all.
+    Missing,
+}
 
 struct Demo {
     sim: Simulator,
@@ -44,7 +57,7 @@ pub async fn run() -> Result<(), DemoError> {
     let (queue_url, dlq_url) = moto.create_queue_pair(&sqs, true, 3).await?;
     let auth = WebhookAuth::new(
         HeaderName::from_static("x-octopus-webhook-token"),
-        Some(TOKEN.to_owned().into()),
+        Some(SECRET.to_owned().into()),
     );
     let octopus = HttpOctopus::new(Settings::new(sim.base_url().parse()?, sim.api_key().to_owned().into()))?;
     let sweep = SweepSettings {
@@ -89,14 +102,14 @@ impl Demo {
         self.sim.set_retry_outcome(&deployment, 1);
         let first = self.sim.raise_guided_failure(&deployment, &[]);
         let query = "type=Guidance&action=Retry&maximumretry=1";
-        self.deliver(query, &first.event_id, true).await?;
+        self.deliver(query, &first.event_id, Header::RuleToken).await?;
         let answer = self.last_answer("Guidance")?;
         expect(answer.0 == "Retry", "the first guided failure is answered Retry")?;
         let second = self
             .sim
             .event_ids(&deployment.task_id, "GuidedFailureInterruptionRaised");
         let second = second.first().ok_or("the retried step did not fail again")?;
-        self.deliver(query, second, true).await?;
+        self.deliver(query, second, Header::RuleToken).await?;
         expect(
             self.last_answer("Guidance")?.0 == "Fail",
             "the second guided failure is answered Fail",
@@ -106,23 +119,32 @@ impl Demo {
         println!("\n2. A manual intervention; the rule proceeds.");
         let approval = self.sim.add_deployment("Spaces-1");
         let raised = self.sim.raise_manual_intervention(&approval);
-        self.deliver("type=Result&action=Proceed", &raised.event_id, true)
+        self.deliver("type=Result&action=Proceed", &raised.event_id, Header::RuleToken)
             .await?;
         expect(
             self.last_answer("Result")?.0 == "Proceed",
             "the manual intervention is answered Proceed",
         )?;
 
-        println!("\n3. A forged request (no webhook header) tries to approve another manual intervention.");
+        println!(
+            "\n3. Forged requests try to approve another manual intervention: one without the webhook header, \
+             one with the token of another rule (a header value authorizes its own rule only)."
+        );
         let target = self.sim.add_deployment("Spaces-1");
         let forged = self.sim.raise_manual_intervention(&target);
-        self.deliver("type=Result&action=Proceed", &forged.event_id, false)
+        self.deliver("type=Result&action=Proceed", &forged.event_id, Header::Missing)
             .await?;
+        self.deliver(
+            "type=Result&action=Proceed",
+            &forged.event_id,
+            Header::TokenOf("type=Guidance&action=Fail"),
+        )
+        .await?;
         let still_pending = self
             .sim
             .interruption(&forged.interruption_id)
             .map(|i| i["IsPending"] == true);
-        expect(still_pending == Some(true), "the forged request changed nothing")?;
+        expect(still_pending == Some(true), "the forged requests changed nothing")?;
 
         self.lost_webhook().await?;
         self.budget_per_failure().await?;
@@ -134,7 +156,7 @@ impl Demo {
         );
         println!("\nqueue: {queued} message(s) left, dead-letter queue: {dead}");
         println!(
-            "Octopus received {} submission(s), 0 from the forged request",
+            "Octopus received {} submission(s), 0 from the forged requests",
             self.sim.submissions().len()
         );
         expect(
@@ -145,20 +167,30 @@ impl Demo {
         Ok(())
     }
 
-    /// Posts the webhook Octopus would send for `event_id`, then lets process-message run.
-    async fn deliver(&self, query: &str, event_id: &str, authenticated: bool) -> Result<(), DemoError> {
+    /// Posts the webhook Octopus would send for `event_id` with `header`, then lets
+    /// process-message run.
+    async fn deliver(&self, query: &str, event_id: &str, header: Header<'_>) -> Result<(), DemoError> {
+        let token = match header {
+            Header::RuleToken => rule_token(query, SECRET),
+            Header::TokenOf(other) => rule_token(other, SECRET),
+            Header::Missing => None,
+        };
         let body = self
             .sim
-            .webhook_body(event_id, HEADER, TOKEN)
+            .webhook_body(event_id, HEADER, token.as_deref().unwrap_or_default())
             .ok_or("unknown event")?
             .to_string();
         let mut request = WebhookRequest::post(query, body);
-        if authenticated {
-            request = request.header(HEADER, TOKEN);
+        if let Some(token) = &token {
+            request = request.header(HEADER, token);
         }
         let response = self.acceptor.handle(request.to_request()).await;
         let answer = String::from_utf8_lossy(response.body().as_ref()).into_owned();
-        let who = if authenticated { "" } else { " (no webhook header)" };
+        let who = match header {
+            Header::RuleToken => String::new(),
+            Header::TokenOf(other) => format!(" (with the token of {other})"),
+            Header::Missing => " (no webhook header)".to_owned(),
+        };
         println!(
             "   POST /octopus/webhook?{query}{who}\n     -> {} {answer}",
             response.status().as_u16()
@@ -183,7 +215,7 @@ impl Demo {
                 is_disabled: false,
                 webhook_uri: uri.clone(),
                 header_key: Some(HEADER.to_owned()),
-                header_value: Some(TOKEN.to_owned()),
+                header_value: rule_token(query, SECRET),
                 filter: SubscriptionFilter {
                     event_categories: vec!["GuidedFailureInterruptionRaised".to_owned()],
                     ..SubscriptionFilter::default()
@@ -267,16 +299,17 @@ impl Demo {
         );
         let query = "type=Guidance&action=Retry&maximumretry=1&then=Exclude";
         let rollout = self.sim.add_deployment("Spaces-1");
-        // web-01's retry fails again; web-02's succeeds.
+        // The first of the two retries Octopus receives fails again; the other succeeds. Which
+        // machine that is depends on the order process-message submits in, which nothing promises.
         self.sim.set_retry_outcome(&rollout, 1);
         let web1 = self.sim.raise_guided_failure_on(&rollout, "Deploy web", "web-01", &[]);
         let web2 = self.sim.raise_guided_failure_on(&rollout, "Deploy web", "web-02", &[]);
         let before = self.sim.submissions().len();
-        self.deliver(query, &web1.event_id, true).await?;
-        self.deliver(query, &web2.event_id, true).await?;
+        self.deliver(query, &web1.event_id, Header::RuleToken).await?;
+        self.deliver(query, &web2.event_id, Header::RuleToken).await?;
         let again = self.sim.event_ids(&rollout.task_id, "GuidedFailureInterruptionRaised");
-        let again = again.first().ok_or("web-01's retry did not fail again")?;
-        self.deliver(query, again, true).await?;
+        let again = again.first().ok_or("neither machine's retry failed again")?;
+        self.deliver(query, again, Header::RuleToken).await?;
         let answers = self.answers_since(before, "Guidance");
         let answered = |machine: &str, value: &str| {
             answers
@@ -287,9 +320,16 @@ impl Demo {
             answered("web-01", "Retry") && answered("web-02", "Retry"),
             "both machines of the round are retried: one machine's retry is not taken from the other",
         )?;
+        let excluded: Vec<&str> = ["web-01", "web-02"]
+            .into_iter()
+            .filter(|machine| answered(machine, "Exclude"))
+            .collect();
         expect(
-            answered("web-01", "Exclude") && answers.len() == 3,
-            "web-01 failing again has spent its budget: answered Exclude, the deployment carries on without it",
+            excluded.len() == 1 && answers.len() == 3,
+            &format!(
+                "{} failing again has spent its budget: answered Exclude, the deployment carries on without it",
+                excluded.first().copied().unwrap_or("the machine")
+            ),
         )?;
         self.show_notices(1, "the spent budget is reported to a person").await
     }
@@ -307,9 +347,9 @@ impl Demo {
         }
         println!("   {} is held by {}", held.interruption_id, self.sim.other_user_id());
         let query = "type=Guidance&action=Retry&maximumretry=3";
-        self.deliver(query, &held.event_id, true).await?;
+        self.deliver(query, &held.event_id, Header::RuleToken).await?;
         println!("   Octopus delivers the same webhook again:");
-        self.deliver(query, &held.event_id, true).await?;
+        self.deliver(query, &held.event_id, Header::RuleToken).await?;
         let pending = self
             .sim
             .interruption(&held.interruption_id)

@@ -1,7 +1,8 @@
 //! API Gateway HTTP API (payload 2.0) events, built as JSON and read back through lambda_http's
 //! own deserializer, so a handler sees exactly what it would see in Lambda.
 
-use lambda_http::Request;
+use lambda_http::{Request, RequestExt};
+use messaging::Rule;
 use serde_json::{Map, Value, json};
 
 /// A `POST /octopus/webhook` event with the given raw query, headers and body.
@@ -23,6 +24,16 @@ impl WebhookRequest {
             body: Some(body.into()),
             is_base64_encoded: false,
         }
+    }
+
+    /// A `POST` presenting, in `header`, the token of the rule in `raw_query` under the
+    /// environment's webhook `secret`: what an Octopus subscription configured for that rule
+    /// sends. Panics when `raw_query` is not a valid rule (use [`WebhookRequest::post`] and
+    /// [`WebhookRequest::header`] for a request that is meant to be refused).
+    pub fn signed(raw_query: &str, body: impl Into<String>, header: &str, secret: &str) -> Self {
+        let token = rule_token(raw_query, secret)
+            .unwrap_or_else(|| panic!("{raw_query:?} is not a rule: a signed webhook needs one"));
+        Self::post(raw_query, body).header(header, &token)
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -70,5 +81,50 @@ impl WebhookRequest {
     pub fn to_request(&self) -> Request {
         lambda_http::request::from_str(&self.to_event().to_string())
             .unwrap_or_else(|e| panic!("harness built an API Gateway event lambda_http cannot read: {e}"))
+    }
+}
+
+/// The token of the rule in `raw_query` under `secret` (the webhook header value a subscription
+/// for that rule sends), or `None` when the query is not a valid rule. The query is read as
+/// accept-message reads it: through lambda_http's parameters of an API Gateway event.
+pub fn rule_token(raw_query: &str, secret: &str) -> Option<String> {
+    let request = WebhookRequest::post(raw_query, String::new()).to_request();
+    let parameters = request.query_string_parameters();
+    let rule = Rule::from_query(parameters.iter()).ok()?;
+    Some(rule.token(secret.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signed_request_carries_the_rule_s_token_whatever_the_query_s_spelling() {
+        let secret = "an-environment-secret";
+        let token = |query: &str| {
+            let request = WebhookRequest::signed(query, "{}", "x-token", secret);
+            request
+                .headers
+                .iter()
+                .find(|(n, _)| n == "x-token")
+                .map(|(_, v)| v.clone())
+        };
+        // printf '%s' 'type=Guidance&action=Retry&maximumretry=3&then=Fail' | openssl dgst -sha256 -hmac 'an-environment-secret'
+        let openssl = "d7dee1a92747d1847f4deb5e6838a241ba7b4cddf7e6d1bf4c740de32cf47b1f";
+        assert_eq!(
+            token("type=Guidance&action=Retry&maximumretry=3").as_deref(),
+            Some(openssl)
+        );
+        assert_eq!(
+            token("action=retry&MaximumRetry=3&TYPE=guidance&then=Fail").as_deref(),
+            Some(openssl)
+        );
+        assert_ne!(token("type=Result&action=Proceed").as_deref(), Some(openssl));
+    }
+
+    #[test]
+    fn a_query_that_is_not_a_rule_has_no_token() {
+        assert_eq!(rule_token("type=Guidance&action=Nope", "an-environment-secret"), None);
+        assert_eq!(rule_token("", "an-environment-secret"), None);
     }
 }

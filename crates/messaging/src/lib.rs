@@ -9,6 +9,7 @@ pub mod outgoing;
 pub mod payload;
 pub mod rule;
 pub mod swept;
+mod token;
 
 pub use attributes::{ACTION, EVENT_ID, MAXIMUM_RETRY, ORIGIN, Origin, THEN, TYPE};
 pub use ids::{DocumentId, OctopusId, SpaceId};

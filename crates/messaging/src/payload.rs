@@ -163,12 +163,13 @@ impl SubscriptionPayload {
     }
 
     /// Removes every `WebhookHeaderValue` under `Payload.Subscription` and replaces any string
-    /// that contains `secret` anywhere in the body, so the queue never holds the webhook secret.
-    pub fn redact(&mut self, secret: Option<&str>) {
+    /// that contains one of `secrets` anywhere in the body, so the queue never holds the webhook
+    /// secret nor the header value that was presented (a rule's token, which Octopus echoes).
+    pub fn redact(&mut self, secrets: &[&str]) {
         if let Some(subscription) = self.body.get_mut("Payload").and_then(|p| p.get_mut("Subscription")) {
             remove_key(subscription, ECHOED_SECRET_FIELD);
         }
-        if let Some(secret) = secret.filter(|s| !s.is_empty()) {
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
             scrub(&mut self.body, secret);
         }
     }
@@ -445,13 +446,25 @@ mod tests {
             "Event": event(),
             "Note": "token was s3cret"}});
         let mut parsed = SubscriptionPayload::parse(body.to_string().as_bytes()).unwrap();
-        parsed.redact(Some("s3cret"));
+        parsed.redact(&["s3cret"]);
         assert_eq!(parsed.event().unwrap().id.as_str(), "Events-1");
         let out = parsed.to_json();
         assert!(!out.contains("s3cret"), "{out}");
         assert!(!out.contains("WebhookHeaderValue"), "{out}");
         assert!(out.contains("WebhookHeaderKey"));
         assert_eq!(parsed.body["Payload"]["Note"], json!(REDACTED));
+    }
+
+    #[test]
+    fn redaction_scrubs_every_value_it_is_given_and_ignores_an_empty_one() {
+        let body = json!({"Payload": {"Event": event(),
+            "Note": "the secret s3cret", "Other": "the rule's token 7f3a9c", "Kept": "nothing here"}});
+        let mut parsed = SubscriptionPayload::parse(body.to_string().as_bytes()).unwrap();
+        parsed.redact(&["s3cret", "", "7f3a9c"]);
+        assert_eq!(parsed.body["Payload"]["Note"], json!(REDACTED));
+        assert_eq!(parsed.body["Payload"]["Other"], json!(REDACTED));
+        assert_eq!(parsed.body["Payload"]["Kept"], json!("nothing here"));
+        assert_eq!(parsed.event().unwrap().id.as_str(), "Events-1");
     }
 
     #[test]

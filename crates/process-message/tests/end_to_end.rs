@@ -6,7 +6,7 @@ mod common;
 
 use accept_message::{Acceptor, SqsPublisher, WebhookAuth};
 use common::*;
-use harness::apigw::WebhookRequest;
+use harness::apigw::{WebhookRequest, rule_token};
 use harness::{Moto, sqs};
 use lambda_http::http::{HeaderName, StatusCode};
 
@@ -36,14 +36,17 @@ async fn pipeline(fifo: bool, max_receive_count: u32) -> Pipeline {
 }
 
 impl Pipeline {
+    /// Posts the webhook a subscription for the rule in `query` sends: the rule's token in the
+    /// header, echoed back in the payload.
     async fn webhook(&self, query: &str, event_id: &str) -> StatusCode {
+        let token = rule_token(query, TOKEN).unwrap();
         let body = self
             .world
             .sim
-            .webhook_body(event_id, HEADER, TOKEN)
+            .webhook_body(event_id, HEADER, &token)
             .unwrap()
             .to_string();
-        let request = WebhookRequest::post(query, body).header(HEADER, TOKEN);
+        let request = WebhookRequest::signed(query, body, HEADER, TOKEN);
         self.acceptor.handle(request.to_request()).await.status()
     }
 
@@ -162,5 +165,10 @@ async fn a_record_that_keeps_failing_ends_in_the_dead_letter_queue_and_nothing_e
     assert!(
         !dead[0].body().unwrap().contains(TOKEN),
         "the secret never reaches the queue"
+    );
+    let token = rule_token("type=Result&action=Proceed", TOKEN).unwrap();
+    assert!(
+        !dead[0].body().unwrap().contains(&token),
+        "nor does the rule's token Octopus echoes"
     );
 }

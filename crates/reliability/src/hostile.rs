@@ -41,15 +41,27 @@ pub fn config() -> ProptestConfig {
 /// How a webhook tries to authenticate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Auth {
+    /// The token of the rule in its URL; the secret when the URL holds no rule (which has none).
     Right,
-    /// A wrong value exactly as long as the secret.
+    /// A wrong value exactly as long as a token.
     WrongSameLength(String),
     /// A wrong value of another length (empty included).
     WrongOtherLength(String),
+    /// The environment's secret itself, refused by default.
+    SharedSecret,
+    /// The token of another rule than the URL's ([`OTHER_RULE`]).
+    OtherRule,
     Missing,
     /// The header twice (API Gateway joins them with a comma).
     Repeated,
 }
+
+/// The rule whose token [`Auth::OtherRule`] presents: none of the generated URLs holds it.
+pub const OTHER_RULE: &str = "type=Guidance&action=Retry&maximumretry=7&then=Leave";
+/// How long a rule's token is: SHA-256 in hex.
+const TOKEN_CHARS: usize = 64;
+/// Where a generated payload echoes the header value, filled in once the header is chosen.
+const ECHOED: &str = "{{echoed-header-value}}";
 
 /// One hostile webhook and what it is made of.
 #[derive(Debug, Clone)]
@@ -78,17 +90,42 @@ fn header_name() -> impl Strategy<Value = String> {
 }
 
 fn auth() -> impl Strategy<Value = Auth> {
-    let same = proptest::collection::vec(0x21u8..=0x7e, TOKEN.len())
-        .prop_map(|bytes| bytes.into_iter().map(char::from).collect::<String>())
-        .prop_filter("a wrong value", |v| v != TOKEN);
-    let other = "[!-~]{0,64}".prop_filter("another length", |v| v.len() != TOKEN.len());
+    let same = proptest::collection::vec(0x21u8..=0x7e, TOKEN_CHARS)
+        .prop_map(|bytes| bytes.into_iter().map(char::from).collect::<String>());
+    let other = "[!-~]{0,80}".prop_filter("another length", |v| v.len() != TOKEN_CHARS);
     prop_oneof![
         6 => Just(Auth::Right),
         2 => same.prop_map(Auth::WrongSameLength),
         2 => other.prop_map(Auth::WrongOtherLength),
+        1 => Just(Auth::SharedSecret),
+        1 => Just(Auth::OtherRule),
         1 => Just(Auth::Missing),
         1 => Just(Auth::Repeated),
     ]
+}
+
+/// The header value `auth` presents for a webhook to `query`, `None` for none.
+fn presented(auth: &Auth, query: &str) -> Option<String> {
+    match auth {
+        Auth::Right => Some(harness::apigw::rule_token(query, TOKEN).unwrap_or_else(|| TOKEN.to_owned())),
+        Auth::WrongSameLength(v) | Auth::WrongOtherLength(v) => Some(v.clone()),
+        Auth::SharedSecret | Auth::Repeated => Some(TOKEN.to_owned()),
+        Auth::OtherRule => harness::apigw::rule_token(OTHER_RULE, TOKEN),
+        Auth::Missing => None,
+    }
+}
+
+/// `bytes` with every [`ECHOED`] replaced by `value`.
+fn echo(bytes: &[u8], value: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while let Some(at) = rest.windows(ECHOED.len()).position(|w| w == ECHOED.as_bytes()) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(value.as_bytes());
+        rest = &rest[at + ECHOED.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 /// Percent-encodes everything but unreserved characters, as a client building a URL would.
@@ -218,11 +255,12 @@ fn good_event() -> impl Strategy<Value = Value> {
                 json!([task, "Environments-2"])
             };
             json!({"Id": format!("Events-{event}"), "Category": category, "SpaceId": format!("Spaces-{space}"),
-                   "RelatedDocumentIds": related, "Message": format!("echoes {TOKEN} in the text")})
+                   "RelatedDocumentIds": related, "Message": format!("echoes {TOKEN} and {ECHOED} in the text")})
         })
 }
 
-/// The payload around an event, with the secret echoed as Octopus does.
+/// The payload around an event, with the header value echoed as Octopus does ([`ECHOED`], filled
+/// in by [`webhook`]).
 fn payload(event: Value) -> Value {
     json!({
         "Timestamp": "2026-09-10T08:15:09Z",
@@ -231,7 +269,7 @@ fn payload(event: Value) -> Value {
             "ServerUri": "https://octopus.example.com",
             "Subscription": {"EventNotificationSubscription": {
                 "WebhookHeaderKey": HEADER,
-                "WebhookHeaderValue": {"IsSensitive": false, "Value": TOKEN, "SensitiveValue": null}
+                "WebhookHeaderValue": {"IsSensitive": false, "Value": ECHOED, "SensitiveValue": null}
             }},
             "Event": event,
             "TotalEventsInBatch": 1
@@ -335,6 +373,14 @@ pub fn webhook() -> impl Strategy<Value = HostileWebhook> {
         1u8..=20,
     )
         .prop_map(|(method, query, header, auth, extra, bytes, base64, absent)| {
+            let value = presented(&auth, &query);
+            // Octopus echoes the header value it sends; a value that could break the JSON (a
+            // wrong one) is echoed as the secret instead.
+            let echoed = match (&auth, &value) {
+                (Auth::Right | Auth::SharedSecret | Auth::OtherRule, Some(value)) => value.as_str(),
+                _ => TOKEN,
+            };
+            let bytes = echo(&bytes, echoed);
             let body_len = if absent == 1 { 0 } else { bytes.len() };
             let text = String::from_utf8(bytes.clone()).ok();
             let (body, encoded) = match (absent, text, base64) {
@@ -348,11 +394,10 @@ pub fn webhook() -> impl Strategy<Value = HostileWebhook> {
             for (name, value) in extra {
                 request = request.header(&name, &value);
             }
-            request = match &auth {
-                Auth::Right => request.header(&header, TOKEN),
-                Auth::WrongSameLength(v) | Auth::WrongOtherLength(v) => request.header(&header, v),
-                Auth::Missing => request,
-                Auth::Repeated => request.header(&header, TOKEN).header(&header, TOKEN),
+            request = match (&auth, &value) {
+                (_, None) => request,
+                (Auth::Repeated, Some(v)) => request.header(&header, v).header(&header, v),
+                (_, Some(v)) => request.header(&header, v),
             };
             HostileWebhook {
                 request,
@@ -372,7 +417,7 @@ pub fn acceptor() -> (Acceptor<RecordingPublisher>, RecordingPublisher) {
     (Acceptor::new(publisher.clone(), auth), publisher)
 }
 
-/// A guided-failure payload that echoes a webhook secret, for fixed cases.
+/// A guided-failure payload that echoes the webhook secret, for fixed cases.
 pub const GUIDED_FAILURE: &str = r#"{"Payload":{"Event":{"Id":"Events-1","Category":"GuidedFailureInterruptionRaised","SpaceId":"Spaces-1","RelatedDocumentIds":["ServerTasks-1"]},"Subscription":{"WebhookHeaderValue":{"Value":"reliability-webhook-token-7f3a9c1e"}}}}"#;
 
 /// Sends one webhook to a fresh [`acceptor`]: (status, JSON answer, messages published). Panics
@@ -394,8 +439,10 @@ pub struct WebhookOutcome {
 
 /// Sends one webhook and checks: a status from the handler's set (never 5xx with a working
 /// queue), a JSON body (`error` for every 4xx), a message queued exactly when the answer is 202
-/// and then without the secret and with the canonical attributes, 405 for anything but POST,
-/// 401 for anything but the right secret, 413 for an authenticated body over the limit.
+/// and then without the secret or the rule's token and with the canonical attributes, 405 for
+/// anything but POST, 401 for a missing header, 413 for a body over the limit, 400 for a URL
+/// without a rule, and 401 for any value but the URL's rule's token (the secret, another rule's
+/// token and a repeated header included: API Gateway joins repeated headers into one value).
 pub async fn check_webhook(case: &HostileWebhook) -> Result<WebhookOutcome, String> {
     let (acceptor, publisher) = acceptor();
     let response = acceptor.handle(case.request.to_request()).await;
@@ -406,8 +453,15 @@ pub async fn check_webhook(case: &HostileWebhook) -> Result<WebhookOutcome, Stri
     if content_type != Some("application/json") {
         return Err(format!("{status}: content-type {content_type:?}"));
     }
-    if String::from_utf8_lossy(raw).contains(TOKEN) {
+    let token = harness::apigw::rule_token(&case.request.raw_query, TOKEN);
+    let answer = String::from_utf8_lossy(raw);
+    if answer.contains(TOKEN) {
         return Err(format!("{status}: the answer contains the secret"));
+    }
+    if let Some(value) = presented(&case.auth, &case.request.raw_query).filter(|v| v.len() >= 16)
+        && answer.contains(&value)
+    {
+        return Err(format!("{status}: the answer contains the header value"));
     }
     let published = publisher.count();
     if published != usize::from(status == 202) {
@@ -418,6 +472,9 @@ pub async fn check_webhook(case: &HostileWebhook) -> Result<WebhookOutcome, Stri
             let message = publisher.last().ok_or("202 without a message")?;
             if message.body.contains(TOKEN) {
                 return Err("the queued body contains the secret".to_owned());
+            }
+            if token.as_ref().is_some_and(|t| message.body.contains(t)) {
+                return Err("the queued body contains the rule's token".to_owned());
             }
             messaging::payload::event_from_body(&message.body)
                 .map_err(|e| format!("queued an unreadable body: {e}"))?;
@@ -446,10 +503,14 @@ pub async fn check_webhook(case: &HostileWebhook) -> Result<WebhookOutcome, Stri
     let post = case.request.method == "POST";
     let expected = if !post {
         Some(405)
-    } else if case.auth != Auth::Right {
+    } else if case.auth == Auth::Missing {
         Some(401)
     } else if case.body_len > MAX_BODY_BYTES {
         Some(413)
+    } else if token.is_none() {
+        Some(400)
+    } else if case.auth != Auth::Right {
+        Some(401)
     } else {
         None
     };

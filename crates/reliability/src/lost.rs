@@ -72,7 +72,7 @@ pub(crate) fn subscribe(sim: &Simulator, deployments: &[Deployment]) -> usize {
                     is_disabled: false,
                     webhook_uri: format!("{WEBHOOK_URL}?{query}"),
                     header_key: Some(HEADER.to_owned()),
-                    header_value: Some(TOKEN.to_owned()),
+                    header_value: harness::apigw::rule_token(&query, TOKEN),
                     filter: SubscriptionFilter {
                         event_categories: vec![kind.category().to_owned()],
                         projects: vec![deployment.target.project_id.clone()],

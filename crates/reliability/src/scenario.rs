@@ -29,8 +29,31 @@ use crate::report::{FaultTally, Report};
 
 /// The webhook header the subscriptions send.
 pub const HEADER: &str = "X-Octopus-Webhook-Token";
-/// The webhook secret. Octopus echoes it in every payload (`WebhookHeaderValue`).
+/// The environment's webhook secret. No subscription sends it: each sends its rule's token (the
+/// HMAC-SHA256 of the rule's canonical query under it), which Octopus echoes in every payload
+/// (`WebhookHeaderValue`).
 pub const TOKEN: &str = "reliability-webhook-token-7f3a9c1e";
+/// The token of every rule there is under [`TOKEN`] (49 rules: each answer, and for Retry each
+/// budget from 0 to 10 with each `then`), so a scan can check that none was logged or queued.
+pub fn every_rule_token() -> Vec<String> {
+    let mut queries = vec![
+        "type=Guidance&action=Fail".to_owned(),
+        "type=Guidance&action=Ignore".to_owned(),
+        "type=Guidance&action=Exclude".to_owned(),
+        "type=Result&action=Proceed".to_owned(),
+        "type=Result&action=Abort".to_owned(),
+    ];
+    for retries in 0..=10 {
+        for then in ["Fail", "Exclude", "Ignore", "Leave"] {
+            queries.push(format!("type=Guidance&action=Retry&maximumretry={retries}&then={then}"));
+        }
+    }
+    queries
+        .iter()
+        .filter_map(|query| harness::apigw::rule_token(query, TOKEN))
+        .collect()
+}
+
 /// Marks the poison messages the scenario puts on the queue itself.
 pub const POISON_ATTRIBUTE: &str = "ReliabilityPoison";
 /// Rounds after which a scenario that still finds new events gives up.
@@ -685,13 +708,15 @@ impl<'a> Runner<'a> {
     }
 
     async fn deliver(&self, delivery: Delivery) -> Delivered {
+        // The subscription for the rule sends the rule's token, and Octopus echoes it.
+        let token = harness::apigw::rule_token(&delivery.query, TOKEN).unwrap_or_default();
         let body = self
             .sim
-            .webhook_body(&delivery.event_id, HEADER, TOKEN)
+            .webhook_body(&delivery.event_id, HEADER, &token)
             .map(|b| b.to_string())
             .unwrap_or_default();
         let request = WebhookRequest::post(&delivery.query, body)
-            .header(HEADER, TOKEN)
+            .header(HEADER, &token)
             .to_request();
         let started = Instant::now();
         let response = self.acceptor.handle(request).await;

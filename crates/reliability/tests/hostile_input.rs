@@ -9,13 +9,17 @@ use std::future::Future;
 use accept_message::{AuthFailure, MAX_BODY_BYTES, WebhookAuth};
 use base64::Engine;
 use harness::apigw::WebhookRequest;
+use harness::apigw::rule_token;
 use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
+use messaging::Rule;
 use proptest::prelude::*;
 use reliability::hostile::{
     self, Auth, GUIDED_FAILURE, HostileWebhook, answer, check_batch, check_webhook, deeply_nested,
 };
 use reliability::scenario::{HEADER, TOKEN};
 use serde_json::Value;
+
+const FAIL: &str = "type=Guidance&action=Fail";
 
 fn block_on<F: Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
@@ -27,7 +31,7 @@ fn block_on<F: Future>(future: F) -> F::Output {
 
 fn webhook(body: &str) -> HostileWebhook {
     HostileWebhook {
-        request: WebhookRequest::post("type=Guidance&action=Fail", body).header(HEADER, TOKEN),
+        request: WebhookRequest::signed(FAIL, body, HEADER, TOKEN),
         auth: Auth::Right,
         body_len: body.len(),
     }
@@ -53,16 +57,25 @@ proptest! {
     }
 
     #[test]
-    fn a_wrong_secret_of_any_length_is_refused_with_the_same_answer(wrong in "[ -~]{0,80}") {
-        prop_assume!(wrong != TOKEN);
+    fn a_wrong_value_of_any_length_is_refused_with_the_same_answer(wrong in "[ -~]{0,80}") {
+        prop_assume!(Some(&wrong) != rule_token(FAIL, TOKEN).as_ref());
         let auth = WebhookAuth::new(HeaderName::from_static("x-octopus-webhook-token"), Some(TOKEN.to_owned().into()));
         let mut headers = HeaderMap::new();
         headers.insert("x-octopus-webhook-token", HeaderValue::from_str(&wrong).unwrap());
-        prop_assert_eq!(auth.check(&headers), Err(AuthFailure::Wrong));
-        let request = WebhookRequest::post("type=Guidance&action=Fail", GUIDED_FAILURE).header(HEADER, &wrong);
+        let fail = Rule::from_query([("type", "Guidance"), ("action", "Fail")]).unwrap();
+        prop_assert_eq!(auth.check(&headers, &fail), Err(AuthFailure::Wrong));
+        let request = WebhookRequest::post(FAIL, GUIDED_FAILURE).header(HEADER, &wrong);
         let (status, body, queued) = block_on(answer(request));
         prop_assert_eq!((status, queued), (401, 0));
-        prop_assert_eq!(body["error"].as_str(), Some("missing or wrong x-octopus-webhook-token header: set it as the subscription's webhook header"));
+        prop_assert_eq!(
+            body["error"].as_str(),
+            Some(
+                "the x-octopus-webhook-token header value is not this rule's token: each rule has its own, derived \
+                 from the environment's webhook secret and the rule (type=Guidance&action=Fail); set the \
+                 subscription's webhook header value to the output of \
+                 `octo-responder token --env <env> --rule 'type=Guidance&action=Fail'`"
+            )
+        );
     }
 
     /// Padded standard base64, as API Gateway encodes. (lambda_http panics on a body flagged
@@ -73,7 +86,7 @@ proptest! {
         payload["Padding"] = Value::String(padding);
         let text = payload.to_string();
         let encoded = base64::engine::general_purpose::STANDARD.encode(&text);
-        let mut request = WebhookRequest::post("type=Guidance&action=Fail", encoded).header(HEADER, TOKEN);
+        let mut request = WebhookRequest::signed(FAIL, encoded, HEADER, TOKEN);
         request.is_base64_encoded = true;
         let (status, _, queued) = block_on(answer(request));
         prop_assert_eq!((status, queued), (202, 1));
@@ -88,8 +101,7 @@ async fn every_letter_case_of_the_header_name_authenticates() {
         HEADER.to_ascii_lowercase(),
         "x-OCTOPUS-webhook-TOKEN".to_owned(),
     ] {
-        let (status, _, queued) =
-            answer(WebhookRequest::post("type=Guidance&action=Fail", GUIDED_FAILURE).header(&name, TOKEN)).await;
+        let (status, _, queued) = answer(WebhookRequest::signed(FAIL, GUIDED_FAILURE, &name, TOKEN)).await;
         assert_eq!((status, queued), (202, 1), "{name}");
     }
 }

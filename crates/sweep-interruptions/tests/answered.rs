@@ -9,13 +9,14 @@ use std::time::Duration;
 
 use accept_message::{Acceptor, SqsPublisher, WebhookAuth};
 use common::*;
-use harness::apigw::WebhookRequest;
+use harness::apigw::{WebhookRequest, rule_token};
 use harness::sqs;
 use lambda_http::http::{HeaderName, StatusCode};
 use octopus::{Deadline, HttpOctopus};
 use process_message::{Handler, Options};
 
 const HEADER: &str = "x-octopus-webhook-token";
+/// The environment's webhook secret; the webhook presents its rule's token, derived from it.
 const TOKEN: &str = "a-webhook-token-long-enough-to-pass";
 
 /// Drains the queue through process-message, as the event source mapping would.
@@ -76,15 +77,16 @@ async fn a_late_webhook_and_the_sweep_racing_for_one_interruption_answer_it_once
     w.age(&raised.interruption_id, TEN_MINUTES);
     let auth = WebhookAuth::new(HeaderName::from_static(HEADER), Some(TOKEN.to_owned().into()));
     let acceptor = Acceptor::new(SqsPublisher::new(w.sqs.clone(), w.queue_url.clone()), auth);
-    let body = w.sim.webhook_body(&raised.event_id, HEADER, TOKEN).unwrap().to_string();
+    let token = rule_token("type=Result&action=Proceed", TOKEN).unwrap();
+    let body = w
+        .sim
+        .webhook_body(&raised.event_id, HEADER, &token)
+        .unwrap()
+        .to_string();
 
     w.sweep().await.unwrap();
     let late = acceptor
-        .handle(
-            WebhookRequest::post("type=Result&action=Proceed", body)
-                .header(HEADER, TOKEN)
-                .to_request(),
-        )
+        .handle(WebhookRequest::signed("type=Result&action=Proceed", body, HEADER, TOKEN).to_request())
         .await;
     let stats = answer_queue(&w).await;
 

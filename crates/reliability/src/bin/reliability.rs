@@ -15,7 +15,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 use reliability::races::{RaceConfig, concurrent_invocations};
 use reliability::report::{SweepFigures, TableRow, percent, stage_table, table};
-use reliability::scenario::{Config, TOKEN, run};
+use reliability::scenario::{Config, TOKEN, every_rule_token, run};
 use reliability::stats::rate;
 use reliability::{Error, Report, hostile};
 
@@ -114,8 +114,10 @@ fn secrets() -> Result<Secrets, Error> {
     })?;
     drop(guard);
     let text = logs.text();
+    let tokens = every_rule_token();
     let occurrences = [TOKEN, api_key.as_str()]
-        .iter()
+        .into_iter()
+        .chain(tokens.iter().map(String::as_str))
         .map(|secret| {
             text.matches(secret).count()
                 + report
