@@ -29,7 +29,7 @@ lint: ## rustfmt check and clippy with warnings as errors
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-test: venv lint infra-check actionlint shellcheck script-test ## lint, then every test (starts and stops its own moto server and Octopus simulator)
+test: venv lint rules-check infra-check actionlint shellcheck script-test ## lint, then every test (starts and stops its own moto server and Octopus simulator)
 	cargo test --workspace --locked
 
 demo: venv ## run the three functions locally against moto and the Octopus simulator
@@ -105,7 +105,7 @@ infra-check: tf-fmt tf-validate tf-test checkov tf-moto ## every infra/ check ab
 # shellcheck and script-test run offline in `make test`. plan/deploy/smoke/redrive need AWS
 # credentials for ENV's account and, for plan, TF_VAR_octopus_api_key and TF_VAR_webhook_token
 # (README, Delivery; redrive: README, Dead letters and redrive).
-.PHONY: actionlint shellcheck script-test plan deploy smoke redrive
+.PHONY: actionlint shellcheck script-test plan deploy smoke redrive subscriptions doctor rules-check
 
 NODE_STAMP := node_modules/.installed-$(shell cksum < package-lock.json | cut -d' ' -f1)
 WORKFLOWS := $(wildcard .github/workflows/*.yml)
@@ -145,6 +145,19 @@ deploy: | $(TF_RC) ## apply the saved plan, then shift live through CodeDeploy (
 smoke: | $(TF_RC) ## authenticated test webhook to ENV's API, then check the queue drains and the DLQ is empty (make smoke ENV=dev)
 	$(check-env)
 	$(DELIVERY_ENV) bash scripts/smoke-test.sh $(ENV)
+
+subscriptions: | $(TF_RC) ## make ENV's Octopus subscriptions match infra/envs/<env>.rules.toml: prints the plan, then applies it (OCTOPUS_SERVER_URL, OCTOPUS_ADMIN_API_KEY; make subscriptions ENV=dev)
+	$(check-env)
+	$(DELIVERY_ENV) cargo run --quiet --locked -p octo-responder-cli -- subscriptions apply --env $(ENV)
+
+doctor: | $(TF_RC) ## check ENV end to end: server, the responder's key and permissions, every subscription, a signed test webhook (make doctor ENV=dev)
+	$(check-env)
+	$(DELIVERY_ENV) cargo run --quiet --locked -p octo-responder-cli -- doctor --env $(ENV)
+
+rules-check: ## validate every infra/envs/<env>.rules.toml (line and field of each error)
+	@for file in infra/envs/*.rules.toml; do \
+		cargo run --quiet --locked -p octo-responder-cli -- rules check --env "$$(basename "$$file" .rules.toml)" --rules "$$file" || exit 1; \
+	done
 
 redrive: | $(TF_RC) ## move ENV's dead-letter queue back to its work queue (SQS message move task) and follow it (make redrive ENV=dev)
 	$(check-env)
