@@ -148,11 +148,11 @@ smoke: | $(TF_RC) ## authenticated test webhook to ENV's API, then check the que
 
 subscriptions: | $(TF_RC) ## make ENV's Octopus subscriptions match infra/envs/<env>.rules.toml: prints the plan, then applies it (OCTOPUS_SERVER_URL, OCTOPUS_ADMIN_API_KEY; make subscriptions ENV=dev)
 	$(check-env)
-	$(DELIVERY_ENV) cargo run --quiet --locked -p octo-responder-cli -- subscriptions apply --env $(ENV)
+	$(DELIVERY_ENV) bash scripts/operator.sh $(ENV) subscriptions apply
 
 doctor: | $(TF_RC) ## check ENV end to end: server, the responder's key and permissions, every subscription, a signed test webhook (make doctor ENV=dev)
 	$(check-env)
-	$(DELIVERY_ENV) cargo run --quiet --locked -p octo-responder-cli -- doctor --env $(ENV)
+	$(DELIVERY_ENV) bash scripts/operator.sh $(ENV) doctor
 
 rules-check: ## validate every infra/envs/<env>.rules.toml (line and field of each error)
 	@for file in infra/envs/*.rules.toml; do \

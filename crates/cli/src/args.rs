@@ -44,7 +44,7 @@ pub enum Subscriptions {
 
 #[derive(Debug, Subcommand)]
 pub enum Rules {
-    /// Validate the rules file: every error with its line and field.
+    /// Validate the rules file: the first error, with its line and field.
     Check(RulesFile),
 }
 
@@ -92,10 +92,13 @@ pub struct Target {
     /// The responder's webhook URL [default: Terraform output `webhook_url`].
     #[arg(long, value_name = "URL")]
     pub webhook_url: Option<String>,
-    /// A file holding `terraform output -json` of the environment [default: run
-    /// `terraform -chdir=infra output -json`].
+    /// A file holding `terraform output -json` of the environment [default: run Terraform in
+    /// infra/ with the environment's data directory, infra/.terraform/deploy-<env>].
     #[arg(long, value_name = "FILE")]
     pub terraform_outputs: Option<PathBuf>,
+    /// The webhook header's name [default: Terraform output `webhook_header_name`].
+    #[arg(long, value_name = "NAME")]
+    pub header_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -113,11 +116,13 @@ pub struct TokenArgs {
     /// The environment whose webhook secret signs the token.
     #[arg(long, value_enum)]
     pub env: Environment,
-    /// The rule, as in the webhook URL's query, e.g. 'type=Guidance&action=Retry&maximumretry=2'.
+    /// The rule: the webhook URL's query, e.g. 'type=Guidance&action=Retry&maximumretry=2', or
+    /// the whole URL.
     #[arg(long, value_name = "QUERY")]
     pub rule: String,
-    /// A file holding `terraform output -json` of the environment [default: run
-    /// `terraform -chdir=infra output -json`], for the secret's SSM parameter.
+    /// A file holding `terraform output -json` of the environment, for the secret's SSM
+    /// parameter when WEBHOOK_SECRET is not set [default: run Terraform in infra/ with the
+    /// environment's data directory].
     #[arg(long, value_name = "FILE")]
     pub terraform_outputs: Option<PathBuf>,
 }

@@ -34,7 +34,8 @@ pub enum ContextError {
     Outputs(#[from] crate::outputs::OutputsError),
 }
 
-fn env(name: &str) -> Option<String> {
+/// A variable that is set and not blank.
+pub fn env(name: &str) -> Option<String> {
     std::env::var(name)
         .ok()
         .map(|v| v.trim().to_owned())

@@ -9,7 +9,7 @@ use octopus::{Deadline, HttpOctopus, Space};
 use sweep_interruptions::subscriptions::{Classified, WebhookUrls, classify};
 
 use crate::report::{Check, Report};
-use crate::resolve::prefix;
+use crate::resolve::{prefix, space_of, subscription_name};
 use crate::rules::RuleSpec;
 
 /// The permissions the responder's user needs in every space it answers (octopus-api.md §8.2).
@@ -50,7 +50,7 @@ pub async fn examine(patient: &Patient<'_>, deadline: Deadline) -> Report {
             report.push(Check::fail(
                 "spaces",
                 error.to_string(),
-                "give the key's user SpaceView",
+                "the user of the key that reads (OCTOPUS_ADMIN_API_KEY's when set, else the responder's) must see the spaces",
             ));
             return report;
         }
@@ -109,15 +109,11 @@ async fn responder_user(
 
 /// The spaces the rules name that exist, by id; a missing one is reported by `subscriptions plan`.
 fn spaces_of_rules(rules: &[RuleSpec], spaces: &[Space]) -> Vec<SpaceId> {
-    let mut found = BTreeSet::new();
-    for rule in rules {
-        if let Some(space) = spaces
-            .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(&rule.space) || s.name.eq_ignore_ascii_case(&rule.space))
-        {
-            found.insert(space.id.clone());
-        }
-    }
+    let found: BTreeSet<String> = rules
+        .iter()
+        .filter_map(|rule| space_of(&rule.space, spaces).ok())
+        .map(|id| id.to_string())
+        .collect();
     found.iter().filter_map(|id| SpaceId::parse(id)).collect()
 }
 
@@ -218,12 +214,30 @@ async fn subscriptions(patient: &Patient<'_>, spaces: &[Space], report: &mut Rep
         for subscription in &found {
             named.insert((space.id.clone(), subscription.name.clone()));
             let what = format!("subscription {:?} ({id})", subscription.name);
+            let ours = subscription.name.starts_with(&prefix(patient.env));
             match classify(subscription, &urls) {
+                Classified::Elsewhere if ours => report.push(Check::fail(
+                    what,
+                    format!(
+                        "points at {}, not at the responder's webhook {}",
+                        subscription
+                            .event_notification_subscription
+                            .webhook_uri
+                            .as_deref()
+                            .unwrap_or("nothing"),
+                        patient.webhook_url
+                    ),
+                    format!("run `make subscriptions ENV={}`", patient.env),
+                )),
                 Classified::Elsewhere => {}
                 Classified::Disabled => report.push(Check::fail(
                     what,
                     "disabled: Octopus sends nothing",
-                    "enable it, or remove its rule and run `make subscriptions`",
+                    if ours {
+                        format!("run `make subscriptions ENV={}` (it enables it)", patient.env)
+                    } else {
+                        "enable it in Octopus, or delete it".to_owned()
+                    },
                 )),
                 Classified::Unusable(why) => report.push(Check::fail(
                     what,
@@ -235,11 +249,12 @@ async fn subscriptions(patient: &Patient<'_>, spaces: &[Space], report: &mut Rep
         }
     }
     for rule in patient.rules {
-        let name = format!("{}{}", prefix(patient.env), rule.name);
-        if !named.iter().any(|(_, n)| n.eq_ignore_ascii_case(&name)) {
+        let name = subscription_name(patient.env, &rule.name);
+        let space = space_of(&rule.space, spaces).map(|s| s.to_string()).unwrap_or_default();
+        if !named.iter().any(|(s, n)| *s == space && n.eq_ignore_ascii_case(&name)) {
             report.push(Check::fail(
                 format!("rule {:?}", rule.name),
-                format!("no subscription named {name:?}"),
+                format!("no subscription named {name:?} in {}", rule.space),
                 format!("run `make subscriptions ENV={}`", patient.env),
             ));
         }

@@ -38,24 +38,20 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Token(args) => {
-            let rule = messaging::Rule::from_query(
-                url::form_urlencoded::parse(args.rule.trim_start_matches('?').as_bytes())
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect::<Vec<_>>()
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str())),
-            )
-            .map_err(|e| format!("--rule: {e}"))?;
-            let outputs = if std::env::var(context::WEBHOOK_SECRET).is_ok() {
-                Outputs::default()
-            } else {
-                Outputs::read(args.terraform_outputs.as_deref())?
+            let query = args.rule.split_once('?').map_or(args.rule.as_str(), |(_, query)| query);
+            let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+            let rule = messaging::Rule::from_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .map_err(|e| format!("--rule: {e}"))?;
+            let env = args.env.as_str();
+            let outputs = match context::env(context::WEBHOOK_SECRET) {
+                Some(_) => Outputs::default(),
+                None => Outputs::read(args.terraform_outputs.as_deref(), env)?,
             };
             let secret = context::webhook_secret(&outputs).await?;
             eprintln!(
-                "the header value for {} in {}:",
+                "{env}: the header value for {} (its subscription's event filter must hold {}):",
                 rule.canonical_query(),
-                args.env.as_str()
+                rule.kind.event_category()
             );
             println!("{}", rule.token(context::secret_bytes(&secret)));
             Ok(ExitCode::SUCCESS)
@@ -69,6 +65,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Doctor(target) => doctor(&target).await,
     }
 }
+
+/// The header accept-message reads unless Terraform's `webhook_header_name` says otherwise.
+const DEFAULT_HEADER: &str = "X-Octopus-Webhook-Token";
 
 /// What every command against a deployment needs first.
 struct Deployment {
@@ -84,21 +83,29 @@ impl Deployment {
     fn read(target: &Target) -> Result<Self, CliError> {
         let path = target.rules.path();
         let rules = rules::read(&path)?;
+        let env = target.rules.env.as_str();
         let outputs = match (&target.webhook_url, &target.terraform_outputs) {
-            (Some(_), None) if std::env::var(context::WEBHOOK_SECRET).is_ok() => Outputs::default(),
-            (_, file) => Outputs::read(file.as_deref())?,
+            (Some(_), None) if context::env(context::WEBHOOK_SECRET).is_some() => Outputs::default(),
+            (_, file) => Outputs::read(file.as_deref(), env)?,
         };
         let webhook_url = target
             .webhook_url
             .clone()
             .or_else(|| outputs.webhook_url.clone())
             .ok_or("no webhook URL: pass --webhook-url, or run where Terraform's output webhook_url is available")?;
-        let header_key = outputs
-            .webhook_header_name
+        let header_key = match target
+            .header_name
             .clone()
-            .unwrap_or_else(|| "X-Octopus-Webhook-Token".to_owned());
+            .or_else(|| outputs.webhook_header_name.clone())
+        {
+            Some(name) => name,
+            None => {
+                eprintln!("no --header-name and no Terraform output webhook_header_name: using {DEFAULT_HEADER}");
+                DEFAULT_HEADER.to_owned()
+            }
+        };
         Ok(Self {
-            env: target.rules.env.as_str(),
+            env,
             file: path.display().to_string(),
             rules,
             outputs,
@@ -133,7 +140,7 @@ async fn subscriptions(target: &Target, rewrite_tokens: bool, apply: bool) -> Re
     )
     .await?;
     let existing = sync::existing(&admin, &spaces, deadline).await?;
-    let changes = sync::changes(&desired, &existing, deployment.env, rewrite_tokens);
+    let changes = changes::plan(&desired, &existing, &resolve::prefix(deployment.env), rewrite_tokens);
     sync::print_plan(&changes);
     if apply {
         let sensitive = sync::sensitive_header_values(&existing, root.sensitive_header_values());
@@ -147,11 +154,11 @@ async fn doctor(target: &Target) -> Result<ExitCode, CliError> {
     let deployment = Deployment::read(target)?;
     let secret = context::webhook_secret(&deployment.outputs).await?;
     let responder = context::octopus(context::responder_key(&deployment.outputs).await?)?;
-    let admin = match std::env::var(context::OCTOPUS_ADMIN_API_KEY) {
-        Ok(_) => Some(context::admin()?),
-        Err(_) => None,
+    let admin = match context::env(context::OCTOPUS_ADMIN_API_KEY) {
+        Some(_) => Some(context::admin()?),
+        None => None,
     };
-    let server_url = std::env::var(context::OCTOPUS_SERVER_URL).unwrap_or_default();
+    let server_url = context::env(context::OCTOPUS_SERVER_URL).unwrap_or_default();
     let patient = doctor::Patient {
         env: deployment.env,
         server_url: &server_url,

@@ -1,7 +1,9 @@
 //! What the CLI needs of the environment's Terraform: the webhook URL and header name, and the
 //! SSM parameters holding the webhook secret and the responder's API key. Read from
-//! `terraform output -json`, either a saved file or by running Terraform in `infra/` (the
-//! binary in `TF`, default `terraform`, already initialised for the environment).
+//! `terraform output -json`, either a saved file (`make subscriptions`/`doctor` pass the
+//! environment's own) or by running Terraform in `infra/` with the environment's data directory,
+//! `infra/.terraform/deploy-<env>`, which `make plan ENV=<env>` initialises (the binary in `TF`,
+//! default `terraform`). Outputs of another environment are refused.
 
 use std::path::Path;
 use std::process::Command;
@@ -22,24 +24,44 @@ pub enum OutputsError {
     #[error("cannot read {file}: {error}")]
     File { file: String, error: std::io::Error },
     #[error(
-        "could not run `{command}` ({detail}); initialise Terraform for the environment first (`terraform -chdir=infra init -backend-config=envs/<env>.s3.tfbackend`), or pass the value as a flag or --terraform-outputs <file of `terraform output -json`>"
+        "could not run `{command}` ({detail}); run `make plan ENV={env}` once (it initialises infra/.terraform/deploy-{env}), use `make subscriptions|doctor ENV={env}`, or pass --terraform-outputs <file of `terraform output -json`>"
     )]
-    Terraform { command: String, detail: String },
+    Terraform {
+        command: String,
+        env: String,
+        detail: String,
+    },
+    #[error(
+        "these Terraform outputs are not {env}'s (its webhook secret parameter is {parameter}): pass the outputs of {env}"
+    )]
+    OtherEnvironment { env: String, parameter: String },
     #[error("`terraform output -json` is not what Terraform writes: {0}")]
     Shape(String),
 }
 
 impl Outputs {
-    /// From a saved file, or else by running Terraform.
-    pub fn read(file: Option<&Path>) -> Result<Self, OutputsError> {
+    /// `env`'s outputs: from a saved file, or else by running Terraform with its data directory.
+    pub fn read(file: Option<&Path>, env: &str) -> Result<Self, OutputsError> {
         let text = match file {
             Some(file) => std::fs::read_to_string(file).map_err(|error| OutputsError::File {
                 file: file.display().to_string(),
                 error,
             })?,
-            None => run_terraform()?,
+            None => run_terraform(env)?,
         };
-        Self::parse(&text)
+        Self::parse(&text)?.of(env)
+    }
+
+    /// Refuses outputs of another environment: the responder's parameters are named
+    /// `/<project>/<env>/...`.
+    pub fn of(self, env: &str) -> Result<Self, OutputsError> {
+        match &self.webhook_token_parameter {
+            Some(parameter) if !parameter.contains(&format!("/{env}/")) => Err(OutputsError::OtherEnvironment {
+                env: env.to_owned(),
+                parameter: parameter.clone(),
+            }),
+            _ => Ok(self),
+        }
     }
 
     /// `{"name": {"value": ..., "type": ..., "sensitive": ...}, ...}`; a `null` value is unset.
@@ -64,27 +86,36 @@ impl Outputs {
     }
 }
 
-fn run_terraform() -> Result<String, OutputsError> {
+fn run_terraform(env: &str) -> Result<String, OutputsError> {
     let terraform = std::env::var("TF").unwrap_or_else(|_| "terraform".to_owned());
-    let command = format!("{terraform} -chdir=infra output -json");
+    let data_dir = std::env::current_dir()
+        .unwrap_or_default()
+        .join(format!("infra/.terraform/deploy-{env}"));
+    let command = format!(
+        "TF_DATA_DIR={} {terraform} -chdir=infra output -json -no-color",
+        data_dir.display()
+    );
+    let failed = |detail: String| OutputsError::Terraform {
+        command: command.clone(),
+        env: env.to_owned(),
+        detail,
+    };
+    if !data_dir.is_dir() {
+        return Err(failed(format!("{} does not exist", data_dir.display())));
+    }
     let output = Command::new(&terraform)
-        .args(["-chdir=infra", "output", "-json"])
+        .args(["-chdir=infra", "output", "-json", "-no-color"])
+        .env("TF_DATA_DIR", &data_dir)
         .output()
-        .map_err(|e| OutputsError::Terraform {
-            command: command.clone(),
-            detail: e.to_string(),
-        })?;
+        .map_err(|e| failed(e.to_string()))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(OutputsError::Terraform {
-            command,
-            detail: stderr
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("failed")
-                .trim()
-                .to_owned(),
-        });
+        let line = stderr
+            .lines()
+            .map(|l| l.trim_matches(|c: char| c.is_whitespace() || "│╷╵".contains(c)))
+            .find(|l| !l.is_empty())
+            .unwrap_or("failed");
+        return Err(failed(line.to_owned()));
     }
     String::from_utf8(output.stdout).map_err(|e| OutputsError::Shape(e.to_string()))
 }
@@ -114,6 +145,17 @@ mod tests {
             Some("/octo-responder/dev/webhook-token")
         );
         assert_eq!(outputs.octopus_api_key_parameter, None);
+    }
+
+    #[test]
+    fn outputs_of_another_environment_are_refused() {
+        let prod = Outputs {
+            webhook_token_parameter: Some("/octo-responder/prod/webhook-token".to_owned()),
+            ..Outputs::default()
+        };
+        assert!(prod.clone().of("prod").is_ok());
+        let error = prod.of("dev").unwrap_err();
+        assert!(error.to_string().contains("not dev's"), "{error}");
     }
 
     #[test]

@@ -14,6 +14,11 @@ pub fn prefix(env: &str) -> String {
     format!("octo-responder/{env}/")
 }
 
+/// The subscription a rule named `rule` becomes in `env`.
+pub fn subscription_name(env: &str, rule: &str) -> String {
+    format!("{}{rule}", prefix(env))
+}
+
 /// Where the rules' subscriptions point and how they sign.
 #[derive(Debug, Clone)]
 pub struct Signing<'a> {
@@ -80,7 +85,7 @@ pub async fn desired(
             .map_err(|_| problem("internal: three filter lists expected".to_owned()))?;
         desired.push(Desired {
             space_id: space.to_string(),
-            name: format!("{}{}", prefix(env), spec.name),
+            name: subscription_name(env, &spec.name),
             webhook_uri: signing.uri(&spec.rule),
             header_key: signing.header_key.to_owned(),
             header_value: spec.rule.token(signing.secret),
@@ -98,7 +103,7 @@ pub async fn desired(
 }
 
 /// A space by id (`Spaces-N`) or by name, among those the key can see.
-fn space_of(wanted: &str, spaces: &[Space]) -> Result<SpaceId, String> {
+pub fn space_of(wanted: &str, spaces: &[Space]) -> Result<SpaceId, String> {
     let found = spaces
         .iter()
         .find(|s| s.id.eq_ignore_ascii_case(wanted))

@@ -93,7 +93,22 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<RuleSpec>, RulesError> {
         message,
     };
     let raw: RawFile = toml::from_str(text).map_err(|e| {
-        let field = e.message().split('`').nth(1).unwrap_or("toml").to_owned();
+        // The key is named in the message (`unknown field `x``, `missing field `y``), else it is
+        // the one on the line the error points at.
+        let named = e
+            .message()
+            .split('`')
+            .nth(1)
+            .filter(|k| k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        let on_line = e.span().and_then(|s| {
+            let start = text[..s.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+            let line = text[start..].lines().next().unwrap_or("");
+            line.split_once('=').map(|(key, _)| key.trim().to_owned())
+        });
+        let field = named
+            .map(str::to_owned)
+            .or(on_line)
+            .unwrap_or_else(|| "toml".to_owned());
         error(e.span(), &field, e.message().trim().to_owned())
     })?;
     let mut specs: Vec<RuleSpec> = Vec::new();
@@ -151,6 +166,17 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<RuleSpec>, RulesError> {
             };
             error(at.or(Some(span.clone())), field, e.to_string())
         })?;
+        if let Some(retry) = raw
+            .maximumretry
+            .as_ref()
+            .filter(|_| rule.action != messaging::Action::Retry)
+        {
+            return Err(error(
+                Some(retry.span()),
+                "maximumretry",
+                "`maximumretry` goes only with action=Retry: it counts retries".to_owned(),
+            ));
+        }
         let list = |field: &str, list: &Option<Spanned<Vec<String>>>| -> Result<Vec<String>, RulesError> {
             let Some(list) = list else { return Ok(Vec::new()) };
             let values: Vec<String> = list.get_ref().iter().map(|v| v.trim().to_owned()).collect();
@@ -277,6 +303,15 @@ action = "proceed"
 
         let e = error(&FILE.replace("approve-dev", "approve dev"));
         assert_eq!(e.field, "name", "{e}");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_names_its_key_and_maximumretry_goes_only_with_retry() {
+        let e = error(&FILE.replace("maximumretry = 2", "maximumretry = \"2\""));
+        assert_eq!((e.line, e.field.as_str()), (8, "maximumretry"), "{e}");
+        let e = error(&FILE.replace("action = \"proceed\"", "action = \"proceed\"\nmaximumretry = 3"));
+        assert_eq!((e.line, e.field.as_str()), (18, "maximumretry"), "{e}");
+        assert!(e.message.contains("only with action=Retry"), "{e}");
     }
 
     #[test]

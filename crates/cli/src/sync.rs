@@ -6,7 +6,7 @@
 use messaging::SpaceId;
 use octopus::{Deadline, HttpOctopus, OctopusError, Space};
 
-use crate::changes::{Change, Existing, plan};
+use crate::changes::{Change, Existing};
 
 /// What Octopus has: every subscription of every space the key can see.
 pub async fn existing(
@@ -74,27 +74,17 @@ pub async fn apply(
                 .create_subscription(&space, &desired.write(sensitive), deadline)
                 .await
                 .map(|_| ()),
-            Change::Update { id, desired, .. } => match messaging::OctopusId::parse(id) {
-                Some(id) => octopus
+            Change::Update { id, desired, .. } => {
+                let id = octopus_id(id, done)?;
+                octopus
                     .update_subscription(&space, &id, &desired.write(sensitive), deadline)
                     .await
-                    .map(|_| ()),
-                None => {
-                    return Err(ApplyError {
-                        done,
-                        error: format!("{id} is not an Octopus id"),
-                    });
-                }
-            },
-            Change::Delete(existing) => match messaging::OctopusId::parse(&existing.id) {
-                Some(id) => octopus.delete_subscription(&space, &id, deadline).await,
-                None => {
-                    return Err(ApplyError {
-                        done,
-                        error: format!("{} is not an Octopus id", existing.id),
-                    });
-                }
-            },
+                    .map(|_| ())
+            }
+            Change::Delete(existing) => {
+                let id = octopus_id(&existing.id, done)?;
+                octopus.delete_subscription(&space, &id, deadline).await
+            }
             Change::Unchanged(_) => Ok(()),
         };
         if let Err(error) = result {
@@ -109,6 +99,13 @@ pub async fn apply(
     Ok(done)
 }
 
+fn octopus_id(id: &str, done: usize) -> Result<messaging::OctopusId, ApplyError> {
+    messaging::OctopusId::parse(id).ok_or_else(|| ApplyError {
+        done,
+        error: format!("{id} is not an Octopus id"),
+    })
+}
+
 /// An apply that stopped: how many changes were made before, and why.
 #[derive(Debug, thiserror::Error)]
 #[error(
@@ -117,14 +114,4 @@ pub async fn apply(
 pub struct ApplyError {
     pub done: usize,
     pub error: String,
-}
-
-/// The plan for `desired` against `existing`, for `env`'s prefix.
-pub fn changes(
-    desired: &[crate::changes::Desired],
-    existing: &[Existing],
-    env: &str,
-    rewrite_tokens: bool,
-) -> Vec<Change> {
-    plan(desired, existing, &crate::resolve::prefix(env), rewrite_tokens)
 }

@@ -242,3 +242,18 @@ async fn an_api_signing_with_another_secret_fails_the_test_webhook() {
     assert!(line.contains("answered 401"), "{report}");
     assert!(line.contains("WEBHOOK_SECRET"), "{report}");
 }
+
+#[tokio::test]
+async fn subscriptions_left_pointing_at_an_old_webhook_url_are_found() {
+    let d = deployment(SECRET).await;
+    // The API was recreated under a new URL; the subscriptions still point at the old one.
+    let d = Deployment {
+        api: WebhookApi::start(SECRET).await,
+        ..d
+    };
+    let (ok, report) = d.doctor().await;
+    assert!(!ok);
+    let line = finding(&report, "\"octo-responder/dev/retry-web\"");
+    assert!(line.contains("not at the responder's webhook"), "{report}");
+    assert!(line.contains("make subscriptions ENV=dev"), "{report}");
+}
