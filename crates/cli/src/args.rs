@@ -109,6 +109,11 @@ pub struct SubscriptionArgs {
     /// (servers since 2026.1 never show it, so a changed token cannot be seen otherwise).
     #[arg(long)]
     pub rewrite_tokens: bool,
+    /// Let a rules file without any rule delete every subscription this environment owns
+    /// (a tear-down); without it such a run refuses, since an emptied file is more often a
+    /// mistake.
+    #[arg(long)]
+    pub allow_delete_all: bool,
 }
 
 #[derive(Debug, Clone, Args)]

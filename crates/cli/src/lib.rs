@@ -18,7 +18,7 @@ pub mod sync;
 
 use std::process::ExitCode;
 
-use args::{Cli, Command, Rules, Subscriptions, Target};
+use args::{Cli, Command, Rules, SubscriptionArgs, Subscriptions, Target};
 use outputs::Outputs;
 
 /// Why a command stopped: one message that says what to do.
@@ -56,12 +56,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             println!("{}", rule.token(context::secret_bytes(&secret)));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Subscriptions(Subscriptions::Plan(args)) => {
-            subscriptions(&args.target, args.rewrite_tokens, false).await
-        }
-        Command::Subscriptions(Subscriptions::Apply(args)) => {
-            subscriptions(&args.target, args.rewrite_tokens, true).await
-        }
+        Command::Subscriptions(Subscriptions::Plan(args)) => subscriptions(&args, false).await,
+        Command::Subscriptions(Subscriptions::Apply(args)) => subscriptions(&args, true).await,
         Command::Doctor(target) => doctor(&target).await,
     }
 }
@@ -115,8 +111,8 @@ impl Deployment {
     }
 }
 
-async fn subscriptions(target: &Target, rewrite_tokens: bool, apply: bool) -> Result<ExitCode, CliError> {
-    let deployment = Deployment::read(target)?;
+async fn subscriptions(args: &SubscriptionArgs, apply: bool) -> Result<ExitCode, CliError> {
+    let deployment = Deployment::read(&args.target)?;
     sweep_interruptions::subscriptions::WebhookUrls::parse(&deployment.webhook_url)
         .map_err(|reason| format!("webhook URL: {reason}"))?;
     let secret = context::webhook_secret(&deployment.outputs).await?;
@@ -140,8 +136,25 @@ async fn subscriptions(target: &Target, rewrite_tokens: bool, apply: bool) -> Re
     )
     .await?;
     let existing = sync::existing(&admin, &spaces, deadline).await?;
-    let changes = changes::plan(&desired, &existing, &resolve::prefix(deployment.env), rewrite_tokens);
+    let changes = changes::plan(
+        &desired,
+        &existing,
+        &resolve::prefix(deployment.env),
+        args.rewrite_tokens,
+    );
     sync::print_plan(&changes);
+    let deletes = changes
+        .iter()
+        .filter(|c| matches!(c, changes::Change::Delete(_)))
+        .count();
+    if apply && deployment.rules.is_empty() && deletes > 0 && !args.allow_delete_all {
+        return Err(format!(
+            "{} has no rule, so this would delete all {deletes} subscription(s) of {}: nothing was changed. \
+             Pass --allow-delete-all if that is meant (a tear-down)",
+            deployment.file, deployment.env
+        )
+        .into());
+    }
     if apply {
         let sensitive = sync::sensitive_header_values(&existing, root.sensitive_header_values());
         let done = sync::apply(&admin, &changes, sensitive, deadline).await?;

@@ -245,3 +245,27 @@ async fn help_names_every_command_and_where_its_inputs_come_from() {
         assert!(help.contains(expected), "{expected} missing from:\n{help}");
     }
 }
+
+#[tokio::test]
+async fn an_emptied_rules_file_deletes_nothing_unless_the_tear_down_is_meant() {
+    let w = world().await;
+    let rules = w.rules(RULES);
+    assert!(
+        w.cli(&subscriptions("apply", rules.to_str().unwrap()))
+            .await
+            .status
+            .success()
+    );
+    let empty = w.rules("# no rules\n");
+
+    let refused = w.cli(&subscriptions("apply", empty.to_str().unwrap())).await;
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("--allow-delete-all"), "{}", stderr(&refused));
+    assert_eq!(w.subscriptions("Spaces-1").await.len(), 2, "nothing was deleted");
+
+    let mut tear_down = subscriptions("apply", empty.to_str().unwrap());
+    tear_down.push("--allow-delete-all");
+    let output = w.cli(&tear_down).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(w.subscriptions("Spaces-1").await.is_empty());
+}
