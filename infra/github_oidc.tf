@@ -361,6 +361,12 @@ data "aws_iam_policy_document" "github_deploy_edge" {
   }
 
   statement {
+    sid       = "Dashboard"
+    actions   = ["cloudwatch:DeleteDashboards", "cloudwatch:GetDashboard", "cloudwatch:PutDashboard"]
+    resources = ["arn:${local.partition}:cloudwatch::${local.account_id}:dashboard/${local.name_prefix}"]
+  }
+
+  statement {
     sid = "AlarmTopic"
     actions = [
       "sns:CreateTopic", "sns:DeleteTopic", "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes",
