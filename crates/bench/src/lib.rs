@@ -3,9 +3,7 @@
 //! budgets. Benchmarks, not tests: the machine is shared and noisy, so figures are reported as
 //! measured and only the budgets decide the exit code.
 
-pub mod function;
 pub mod report;
-pub mod runtime_api;
 pub mod scenarios;
 pub mod stats;
 pub mod sweep;
@@ -16,10 +14,12 @@ use std::time::Duration;
 use harness::Moto;
 use octopus_sim::Simulator;
 
-use crate::function::BenchError;
 use crate::report::Measurements;
 use crate::scenarios::{Function, Secrets, Stage};
 use crate::sweep::SweepScenario;
+
+/// Why a measurement could not be made.
+pub type BenchError = harness::lambda::LambdaError;
 
 /// Where the binaries and zips are, relative to the workspace root.
 #[derive(Debug, Clone)]

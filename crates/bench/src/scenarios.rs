@@ -10,9 +10,10 @@ use harness::apigw::WebhookRequest;
 use lambda_http::http::HeaderName;
 use octopus_sim::{Simulator, Target};
 
-use crate::function::{BenchError, Running};
+use crate::BenchError;
 use crate::stats;
 use crate::sweep::{GRACE_SECONDS, SweepScenario, WEBHOOK_URL};
+use harness::lambda::Running;
 
 pub const HEADER: &str = "X-Octopus-Webhook-Token";
 /// The environment's webhook secret; each webhook presents its rule's token, derived from it.

@@ -13,9 +13,10 @@ use std::time::{Duration, SystemTime};
 use octopus_sim::{Simulator, SubscriptionFilter, SubscriptionSpec};
 use serde_json::Value;
 
-use crate::function::{BenchError, Running};
+use crate::BenchError;
 use crate::scenarios::{Function, Stage};
 use crate::stats;
+use harness::lambda::Running;
 
 /// The responder's webhook URL, as the subscriptions name it and `WEBHOOK_URLS` is set.
 pub const WEBHOOK_URL: &str = "https://hooks.example.com/octopus/webhook";

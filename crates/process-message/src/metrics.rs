@@ -1,7 +1,8 @@
 //! Each batch's tally as CloudWatch Embedded Metric Format lines (see the `telemetry` crate):
 //! `Submitted` by `Action`, `Skipped` by `Reason`, `Failed` by `Cause`, and per batch `Records`,
 //! `SweptRecords` (those the sweep queued), `BudgetSpent`, `AnsweredElsewhere`, `LeftToOwnRecord`, `NothingPending`,
-//! `PeopleTold`, and `NoticesFailed` by `Cause`.
+//! `PeopleTold`, `Failed` (every cause together: what the deployment's rollback alarm watches),
+//! and `NoticesFailed` by `Cause`.
 
 pub use telemetry::{Dimensions, MetricsSink, NAMESPACE, stdout_sink};
 
@@ -21,6 +22,7 @@ pub fn emf_lines(tally: &Tally, dimensions: &Dimensions, timestamp_ms: u64) -> V
             ("LeftToOwnRecord", n(tally.left_to_own_record)),
             ("NothingPending", n(tally.nothing_pending)),
             ("PeopleTold", n(tally.people_told)),
+            ("Failed", n(tally.failed.values().sum())),
         ],
     )];
     for (metric, dimension, counts) in [
@@ -66,6 +68,10 @@ mod tests {
         assert_eq!(lines.len(), 5);
         assert_eq!(lines[0]["Records"], 4);
         assert_eq!(lines[0]["BudgetSpent"], 1);
+        assert_eq!(
+            lines[0]["Failed"], 1,
+            "every cause together, under the Environment dimension alone"
+        );
         assert_eq!(
             lines[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
             json!([["Environment"]])

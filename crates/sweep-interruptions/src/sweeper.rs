@@ -140,15 +140,28 @@ impl<P: MessagePublisher> Sweeper<P> {
         self
     }
 
-    /// The Lambda handler: the input is ignored; the answer is the summary.
+    /// The Lambda handler; the answer is the summary. The schedule's event is ignored, but for
+    /// `{"dryRun": true}` (the deployment's canary check): a dry run whatever `DRY_RUN` says.
+    /// Nothing in an event turns a configured dry run into a real one.
     pub async fn handle(&self, event: LambdaEvent<serde_json::Value>) -> Result<Summary, SweepError> {
         let deadline = Deadline::of_invocation(event.context.deadline, SAFETY_MARGIN);
-        self.sweep(OffsetDateTime::now_utc(), deadline).await
+        let dry_run = self.settings.dry_run || event.payload["dryRun"] == serde_json::Value::Bool(true);
+        self.sweep_as(OffsetDateTime::now_utc(), deadline, dry_run).await
     }
 
-    /// One sweep at `now`.
+    /// One sweep at `now`, as configured.
     pub async fn sweep(&self, now: OffsetDateTime, deadline: Deadline) -> Result<Summary, SweepError> {
-        let result = self.sweep_inner(now, deadline).await;
+        self.sweep_as(now, deadline, self.settings.dry_run).await
+    }
+
+    /// One sweep at `now`; with `dry_run`, it reads and reports but queues and tells nothing.
+    pub async fn sweep_as(
+        &self,
+        now: OffsetDateTime,
+        deadline: Deadline,
+        dry_run: bool,
+    ) -> Result<Summary, SweepError> {
+        let result = self.sweep_inner(now, deadline, dry_run).await;
         match &result {
             Ok(summary) => {
                 summary.log();
@@ -165,7 +178,7 @@ impl<P: MessagePublisher> Sweeper<P> {
         result
     }
 
-    async fn sweep_inner(&self, now: OffsetDateTime, deadline: Deadline) -> Result<Summary, SweepError> {
+    async fn sweep_inner(&self, now: OffsetDateTime, deadline: Deadline, dry_run: bool) -> Result<Summary, SweepError> {
         let spaces = match &self.settings.spaces {
             Some(spaces) => spaces.clone(),
             None => self
@@ -178,7 +191,7 @@ impl<P: MessagePublisher> Sweeper<P> {
                 .collect(),
         };
         let mut summary = Summary {
-            dry_run: self.settings.dry_run,
+            dry_run,
             spaces: spaces.len(),
             ..Summary::default()
         };
@@ -215,7 +228,7 @@ impl<P: MessagePublisher> Sweeper<P> {
                 }
             }
         }
-        if !self.settings.dry_run {
+        if !dry_run {
             for (space, interruption, reason) in to_tell {
                 self.tell(space, interruption, reason, &mut summary).await;
             }
@@ -315,7 +328,7 @@ impl<P: MessagePublisher> Sweeper<P> {
                 "pending interruption relates to no task; not queued");
             return Ok(());
         };
-        if !self.settings.dry_run {
+        if !summary.dry_run {
             self.publisher
                 .publish(message)
                 .await
@@ -325,8 +338,8 @@ impl<P: MessagePublisher> Sweeper<P> {
                 })?;
         }
         tracing::info!(space_id = %space, interruption_id = %interruption.id, rule = %rule,
-            subscriptions = ?subscriptions, dry_run = self.settings.dry_run,
-            outcome = if self.settings.dry_run { "would_enqueue" } else { "enqueued" },
+            subscriptions = ?subscriptions, dry_run = summary.dry_run,
+            outcome = if summary.dry_run { "would_enqueue" } else { "enqueued" },
             "no webhook answered this interruption: queued for process-message");
         summary.enqueued.push(Queued {
             space_id: space.to_string(),

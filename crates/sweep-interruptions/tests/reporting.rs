@@ -146,3 +146,49 @@ async fn an_octopus_that_stays_down_fails_the_sweep_with_nothing_queued() {
     );
     assert!(w.queued().await.is_empty());
 }
+
+/// The event the canary check (a deployment's lifecycle hook) invokes a new version with, or the
+/// schedule's, with an invocation deadline 20 s away.
+fn invocation(payload: serde_json::Value) -> lambda_runtime::LambdaEvent<serde_json::Value> {
+    let mut context = lambda_runtime::Context::default();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    context.deadline = u64::try_from(now_ms).unwrap() + 20_000;
+    lambda_runtime::LambdaEvent::new(payload, context)
+}
+
+#[tokio::test]
+async fn an_invocation_asking_for_a_dry_run_queues_nothing_and_no_event_undoes_a_configured_one() {
+    let w = world().await;
+    w.subscribe_rule("Spaces-1", "proceed", "type=Result&action=Proceed", MANUAL_INTERVENTION);
+    let (_, lost) = w.lost_manual_intervention("Spaces-1", TEN_MINUTES);
+
+    let summary = w
+        .sweeper
+        .handle(invocation(serde_json::json!({"dryRun": true})))
+        .await
+        .unwrap();
+
+    assert!(summary.dry_run);
+    assert_eq!(summary.enqueued.len(), 1, "reported what it would queue");
+    assert!(w.queued().await.is_empty());
+    assert_eq!(w.sim.interruption(&lost).unwrap()["IsPending"], true);
+
+    let configured_dry = world_with(settings(true), None).await;
+    configured_dry.subscribe_rule("Spaces-1", "proceed", "type=Result&action=Proceed", MANUAL_INTERVENTION);
+    configured_dry.lost_manual_intervention("Spaces-1", TEN_MINUTES);
+    let summary = configured_dry
+        .sweeper
+        .handle(invocation(serde_json::json!({"dryRun": false})))
+        .await
+        .unwrap();
+    assert!(summary.dry_run);
+    assert!(configured_dry.queued().await.is_empty());
+
+    // The schedule's event (EventBridge Scheduler sends the target's input, `{}` here) sweeps for real.
+    let summary = w.sweeper.handle(invocation(serde_json::json!({}))).await.unwrap();
+    assert!(!summary.dry_run);
+    assert_eq!(w.queued().await.len(), 1);
+}

@@ -93,7 +93,7 @@ impl RuntimeApi {
     /// Queues an event; returns its request id.
     pub fn invoke(&mut self, event: String) -> String {
         self.next_id += 1;
-        let id = format!("bench-{:06}", self.next_id);
+        let id = format!("local-{:06}", self.next_id);
         let _ = self.sender.send((id.clone(), event));
         id
     }
@@ -140,7 +140,7 @@ async fn next(State(api): State<Api>) -> impl IntoResponse {
     put("lambda-runtime-deadline-ms", deadline_ms.to_string());
     put(
         "lambda-runtime-invoked-function-arn",
-        "arn:aws:lambda:us-east-1:123456789012:function:bench".to_owned(),
+        "arn:aws:lambda:us-east-1:123456789012:function:local".to_owned(),
     );
     put(
         "lambda-runtime-trace-id",

@@ -1,15 +1,16 @@
 //! One function binary run as Lambda runs it: spawned with the Lambda environment, pointed at
 //! the local Runtime API, timed from spawn to its first poll ("ready") and per invocation.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::runtime_api::{Answer, RuntimeApi};
+use super::runtime_api::{Answer, RuntimeApi};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
-pub type BenchError = Box<dyn std::error::Error + Send + Sync>;
+/// Why a function could not be run or did not answer.
+pub type LambdaError = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Debug)]
 pub struct Running {
@@ -21,7 +22,7 @@ pub struct Running {
 
 impl Running {
     /// Spawns `binary` with `env` and waits until it is ready for its first event.
-    pub async fn start(binary: &PathBuf, name: &str, env: &[(String, String)]) -> Result<Self, BenchError> {
+    pub async fn start(binary: &Path, name: &str, env: &[(String, String)]) -> Result<Self, LambdaError> {
         let api = RuntimeApi::start().await?;
         let spawned = Instant::now();
         let child = tokio::process::Command::new(binary)
@@ -32,7 +33,7 @@ impl Running {
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
             .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
             .env("AWS_LAMBDA_LOG_LEVEL", "WARN")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -53,14 +54,19 @@ impl Running {
     }
 
     /// Sends one event and waits for the answer; the duration is from queueing to the answer.
-    pub async fn invoke(&mut self, event: String) -> Result<(Duration, Answer), BenchError> {
+    pub async fn invoke(&mut self, event: String) -> Result<(Duration, Answer), LambdaError> {
         let sent = Instant::now();
-        let id = self.api.invoke(event);
-        let answer = self.api.answer(&id, TIMEOUT).await.ok_or("no answer within 60 s")?;
+        let answer = self.answer(event).await?;
         if !answer.ok {
             return Err(format!("the function reported an error: {}", answer.body).into());
         }
         Ok((answer.at.duration_since(sent), answer))
+    }
+
+    /// Sends one event and waits for the answer, a reported error included (`Answer::ok` false).
+    pub async fn answer(&mut self, event: String) -> Result<Answer, LambdaError> {
+        let id = self.api.invoke(event);
+        Ok(self.api.answer(&id, TIMEOUT).await.ok_or("no answer within 60 s")?)
     }
 
     /// Peak resident memory so far (`VmHWM`), in KiB.
