@@ -2,7 +2,9 @@
 # draining here; a failing function in modules/function (each function's Errors alarm, which for
 # sweep-interruptions is the failed-sweep alarm); the sweep's schedule failing to invoke it, and
 # (optionally) a sweep finding a lost webhook. They all notify an optional email topic and/or an
-# existing topic (local.alarm_actions).
+# existing topic (local.alarm_actions). The alarms that roll a CodeDeploy deployment back (60-second
+# Errors of each shifted function's live alias and new version, process-message's Failed records)
+# are in codedeploy.tf and notify nobody.
 
 resource "aws_sns_topic" "alarms" {
   count = var.alarm_email == null ? 0 : 1

@@ -84,4 +84,37 @@ locals {
       conditions = [{ test = "StringEquals", variable = "kms:EncryptionContext:PARAMETER_ARN", values = [aws_ssm_parameter.octopus_api_key.arn] }]
     },
   ], local.needs_a_person_statements)
+
+  # canary-check (CodeDeploy's lifecycle hook, lambda.tf): read the deployment it is called for and
+  # report the hook's result, in this application's deployment groups only; invoke the versions
+  # (and alias) of the functions CodeDeploy shifts, never the unqualified function; read the webhook
+  # token to sign the test webhook it sends accept-message.
+  canary_check_statements = [
+    {
+      sid = "ReportLifecycleHook"
+      actions = [
+        "codedeploy:ListDeploymentTargets",
+        "codedeploy:GetDeploymentTarget",
+        "codedeploy:GetDeployment",
+        "codedeploy:PutLifecycleEventHookExecutionStatus",
+      ]
+      resources = ["arn:${local.partition}:codedeploy:${local.region}:${local.account_id}:deploymentgroup:${aws_codedeploy_app.this.name}/*"]
+    },
+    {
+      sid       = "InvokeShiftedVersions"
+      actions   = ["lambda:InvokeFunction"]
+      resources = [for fn in values(local.functions) : "${fn.function.arn}:*"]
+    },
+    {
+      sid       = "ReadWebhookToken"
+      actions   = ["ssm:GetParameter"]
+      resources = [aws_ssm_parameter.webhook_token.arn]
+    },
+    {
+      sid        = "DecryptWebhookToken"
+      actions    = ["kms:Decrypt"]
+      resources  = [aws_kms_key.this.arn]
+      conditions = [{ test = "StringEquals", variable = "kms:EncryptionContext:PARAMETER_ARN", values = [aws_ssm_parameter.webhook_token.arn] }]
+    },
+  ]
 }

@@ -5,7 +5,7 @@
 # (iam.tf, needs_a_person.tf): the account statement below lets IAM grant that, so the topic's
 # publishers and the table's writers need no statement here. DynamoDB's own use of the key (the
 # table key, background tasks) goes through the grant it creates on behalf of whoever creates the
-# table, which the same account statement lets IAM allow (kms:CreateGrant, github_oidc.tf).
+# table, which the same account statement lets IAM allow (kms:CreateGrant, infra/bootstrap/deploy_policy.tf).
 resource "aws_kms_key" "this" {
   description             = "${local.name_prefix}: queues, secrets, logs and alarms of octo-responder"
   enable_key_rotation     = true

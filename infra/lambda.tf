@@ -1,8 +1,15 @@
 # The functions, each one call of modules/function (the function from cargo-lambda's zip, published
 # behind a `live` alias, its log group, role and Errors alarm), and what triggers them: the SQS
 # event source mapping that feeds process-message's alias here, the API route in api_gateway.tf,
-# the EventBridge Scheduler schedule that runs sweep-interruptions' alias in schedule.tf.
+# the EventBridge Scheduler schedule that runs sweep-interruptions' alias in schedule.tf, and
+# CodeDeploy's lifecycle hooks that run canary-check (codedeploy.tf).
 # What each role may do is in iam.tf; moved.tf maps the addresses these had before the module.
+#
+# `live` has one mover. The three functions that serve traffic are shifted by CodeDeploy
+# (shifted_by_codedeploy = true): Terraform creates their alias on the first published version and
+# never moves it again; scripts/deploy.sh runs a CodeDeploy deployment per function after the
+# apply. canary-check, the hook CodeDeploy runs during those deployments, is not shifted: each
+# apply moves its alias to the version it publishes.
 
 module "accept_message" {
   source = "./modules/function"
@@ -18,7 +25,7 @@ module "accept_message" {
   timeout_seconds          = var.accept_message_timeout_seconds
   reserved_concurrency     = var.accept_message_reserved_concurrency
   policy_statements        = local.accept_message_statements
-  live_version             = local.kept_live_version.accept_message
+  shifted_by_codedeploy    = true
 
   environment_variables = {
     QUEUE_URL                   = aws_sqs_queue.messages.url
@@ -42,7 +49,7 @@ module "process_message" {
   timeout_seconds          = var.process_message_timeout_seconds
   reserved_concurrency     = var.process_message_reserved_concurrency
   policy_statements        = local.process_message_statements
-  live_version             = local.kept_live_version.process_message
+  shifted_by_codedeploy    = true
 
   # NEEDS_A_PERSON_TOPIC_ARN and NOTICES_TABLE (needs_a_person.tf) only with
   # var.needs_a_person_enabled.
@@ -74,7 +81,7 @@ module "sweep_interruptions" {
   zip_variable             = "sweep_interruptions_zip"
   timeout_seconds          = var.sweep_timeout_seconds
   policy_statements        = local.sweep_interruptions_statements
-  live_version             = local.kept_live_version.sweep_interruptions
+  shifted_by_codedeploy    = true
 
   # SWEEP_SPACES is left out when var.sweep_spaces is empty: unset means every space;
   # NEEDS_A_PERSON_TOPIC_ARN and NOTICES_TABLE (needs_a_person.tf) only with
@@ -95,7 +102,41 @@ module "sweep_interruptions" {
   )
 }
 
-# Every function, by key (CodeDeploy gives each a deployment group); the sweep only when enabled.
+# CodeDeploy's lifecycle hook (BeforeAllowTraffic and AfterAllowTraffic in the AppSpec that
+# scripts/shift-traffic.sh sends): reads which function and version the deployment is about,
+# invokes that version directly with synthetic events that change nothing in Octopus, and reports
+# Succeeded or Failed to CodeDeploy, which rolls the deployment back on Failed. CodeDeploy invokes
+# it (codedeploy.tf), so it needs no trigger of its own here.
+module "canary_check" {
+  source = "./modules/function"
+
+  shared                   = local.function_shared
+  name                     = "canary-check"
+  description              = "octo-responder: CodeDeploy lifecycle hook, checks a new version with synthetic events before and after traffic moves to it"
+  role_description         = "canary-check: reports CodeDeploy hook results, invokes the shifted functions' versions, reads the webhook token"
+  alias_description        = "The version Terraform published last (canary-check is not shifted by CodeDeploy)"
+  errors_alarm_description = "canary-check failed (start-up, configuration or a timeout): the CodeDeploy deployment it was checking fails and rolls back; see its log group."
+  zip                      = local.canary_check_zip
+  zip_variable             = "canary_check_zip"
+  timeout_seconds          = var.canary_check_timeout_seconds
+  policy_statements        = local.canary_check_statements
+  shifted_by_codedeploy    = false
+
+  # SWEEP_INTERRUPTIONS_FUNCTION only with var.sweep_enabled (no sweep function to check otherwise).
+  environment_variables = merge(
+    {
+      ACCEPT_MESSAGE_FUNCTION  = module.accept_message.function.function_name
+      PROCESS_MESSAGE_FUNCTION = module.process_message.function.function_name
+      WEBHOOK_TOKEN_PARAMETER  = aws_ssm_parameter.webhook_token.name
+      WEBHOOK_HEADER_NAME      = var.webhook_header_name
+      CANARY_SPACE_ID          = var.canary_space_id
+    },
+    { for fn in module.sweep_interruptions : "SWEEP_INTERRUPTIONS_FUNCTION" => fn.function.function_name },
+  )
+}
+
+# The functions CodeDeploy shifts, by key (each gets a deployment group and rollback alarms,
+# codedeploy.tf); the sweep only when enabled. canary-check is not one of them: all_functions adds it.
 locals {
   functions = merge(
     {
@@ -104,6 +145,8 @@ locals {
     },
     [for fn in module.sweep_interruptions : { sweep_interruptions = fn }]...
   )
+
+  all_functions = merge(local.functions, { canary_check = module.canary_check })
 }
 
 resource "aws_lambda_event_source_mapping" "messages" {

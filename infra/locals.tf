@@ -15,6 +15,7 @@ locals {
   accept_message_name      = "${local.name_prefix}-accept-message"
   process_message_name     = "${local.name_prefix}-process-message"
   sweep_interruptions_name = "${local.name_prefix}-sweep-interruptions"
+  canary_check_name        = "${local.name_prefix}-canary-check"
 
   # What every function shares (modules/function).
   function_shared = {
@@ -26,11 +27,14 @@ locals {
     log_retention_days = var.log_retention_days
     kms_key_arn        = aws_kms_key.this.arn
     alarm_actions      = local.alarm_actions
+    # infra/bootstrap's boundary for this environment, on every role (null: none).
+    permissions_boundary_arn = var.permissions_boundary_arn
   }
 
   accept_message_zip      = coalesce(var.accept_message_zip, "${path.module}/../target/lambda/accept-message/bootstrap.zip")
   process_message_zip     = coalesce(var.process_message_zip, "${path.module}/../target/lambda/process-message/bootstrap.zip")
   sweep_interruptions_zip = coalesce(var.sweep_interruptions_zip, "${path.module}/../target/lambda/sweep-interruptions/bootstrap.zip")
+  canary_check_zip        = coalesce(var.canary_check_zip, "${path.module}/../target/lambda/canary-check/bootstrap.zip")
 
   # The only route the API serves, and the path the Octopus subscription posts to.
   webhook_path      = "/octopus/webhook"

@@ -62,3 +62,25 @@ moved {
   from = aws_cloudwatch_metric_alarm.process_message_errors
   to   = module.process_message.aws_cloudwatch_metric_alarm.errors
 }
+
+# CodeDeploy was optional (var.codedeploy_enabled, count = 0 or 1); it is always on now. A state
+# applied with it on holds these at [0]; one applied with it off creates them on the next apply.
+
+moved {
+  from = aws_codedeploy_app.this[0]
+  to   = aws_codedeploy_app.this
+}
+
+moved {
+  from = aws_iam_role.codedeploy[0]
+  to   = aws_iam_role.codedeploy
+}
+
+moved {
+  from = aws_iam_role_policy.codedeploy[0]
+  to   = aws_iam_role_policy.codedeploy
+}
+
+# modules/function's alias of a function CodeDeploy shifts is aws_lambda_alias.live[0] now (the
+# module moves aws_lambda_alias.live there itself, so the blocks above that move the aliases into
+# the module still land on it, chained).

@@ -15,12 +15,6 @@ output "webhook_header_name" {
   value       = var.webhook_header_name
 }
 
-output "webhook_header_value" {
-  description = "The environment's webhook secret, from which each rule's token (the subscription's WebhookHeaderValue) is derived: HMAC-SHA256 of the rule's canonical query, hex. Not a header value itself (refused unless allow_shared_webhook_secret); `octo-responder token` or `make subscriptions` derive the tokens."
-  value       = var.webhook_token
-  sensitive   = true
-}
-
 output "example_payload_urls" {
   description = "Payload URLs for each rule, to paste into a subscription filtered on the matching event category (see octopus_event_categories)."
   value = {
@@ -134,19 +128,19 @@ output "sweep_dlq_url" {
 }
 
 output "octopus_api_key_parameter" {
-  description = "Name of the SSM SecureString holding the Octopus API key (rotate it with aws ssm put-parameter, then let the function cold-start)."
+  description = "Name of the SSM SecureString holding the Octopus API key (rotate it with `make secrets ENV=<env>`, or TF_VAR_octopus_api_key and octopus_api_key_version + 1; the functions read it at cold start)."
   value       = aws_ssm_parameter.octopus_api_key.name
 }
 
 output "webhook_token_parameter" {
-  description = "Name of the SSM SecureString holding the webhook token."
+  description = "Name of the SSM SecureString holding the environment's webhook secret (generated inside AWS; no output carries the value): each rule's token (the subscription's WebhookHeaderValue) is HMAC-SHA256 of the rule's canonical query under it, which `make subscriptions` and `octo-responder token` derive after reading it with kms:Decrypt."
   value       = aws_ssm_parameter.webhook_token.name
 }
 
 output "log_group_names" {
-  description = "CloudWatch log groups of the functions (sweep_interruptions only with sweep_enabled) and the API's access log."
+  description = "CloudWatch log groups of the functions (sweep_interruptions only with sweep_enabled, canary_check the CodeDeploy hook) and the API's access log."
   value = merge(
-    { for key, fn in local.functions : key => fn.log_group.name },
+    { for key, fn in local.all_functions : key => fn.log_group.name },
     { api_access = aws_cloudwatch_log_group.api_access.name },
   )
 }
@@ -171,39 +165,39 @@ output "kms_key_arn" {
   value       = aws_kms_key.this.arn
 }
 
-# ---- Delivery (codedeploy.tf, github_oidc.tf; read by scripts/deploy.sh and the README) ---------
+# ---- Delivery (codedeploy.tf; read by scripts/deploy.sh and the README) -------------------------
 
 output "accept_message_version" {
-  description = "Version of accept-message this apply published (live points at it, or CodeDeploy moves live to it)."
+  description = "Version of accept-message this apply published (CodeDeploy moves live to it; the first apply creates live on it)."
   value       = module.accept_message.function.version
 }
 
 output "process_message_version" {
-  description = "Version of process-message this apply published (live points at it, or CodeDeploy moves live to it)."
+  description = "Version of process-message this apply published (CodeDeploy moves live to it; the first apply creates live on it)."
   value       = module.process_message.function.version
 }
 
 output "sweep_interruptions_version" {
-  description = "Version of sweep-interruptions this apply published (live points at it, or CodeDeploy moves live to it), or null when sweep_enabled is false."
+  description = "Version of sweep-interruptions this apply published (CodeDeploy moves live to it; the first apply creates live on it), or null when sweep_enabled is false."
   value       = one(module.sweep_interruptions[*].function.version)
 }
 
 output "codedeploy_application_name" {
-  description = "CodeDeploy application shifting the live aliases (its deployment groups are named like the functions), or null when codedeploy_enabled is false."
-  value       = one(aws_codedeploy_app.this[*].name)
+  description = "CodeDeploy application shifting the live aliases (its deployment groups are named like the functions)."
+  value       = aws_codedeploy_app.this.name
 }
 
 output "codedeploy_deployment_group_names" {
-  description = "CodeDeploy deployment group of each function (empty when codedeploy_enabled is false)."
+  description = "CodeDeploy deployment group of each shifted function (sweep_interruptions only with sweep_enabled)."
   value       = { for k, g in aws_codedeploy_deployment_group.this : k => g.deployment_group_name }
 }
 
-output "github_deploy_role_arn" {
-  description = "ARN of the role the GitHub deploy workflow assumes for this environment (set it as the environment's AWS_DEPLOY_ROLE_ARN variable), or null when github_repository is not set."
-  value       = one(aws_iam_role.github_deploy[*].arn)
+output "canary_check_function_name" {
+  description = "Name of canary-check, the function scripts/shift-traffic.sh names as the AppSpec's BeforeAllowTraffic and AfterAllowTraffic hooks."
+  value       = module.canary_check.function.function_name
 }
 
-output "github_oidc_provider_arn" {
-  description = "ARN of the GitHub OIDC provider the deploy role trusts (created here or given), or null when github_repository is not set."
-  value       = local.github_oidc_enabled ? local.github_oidc_provider_arn : null
+output "codedeploy_rollback_alarm_names" {
+  description = "The alarms that roll back each shifted function's CodeDeploy deployment (60-second Errors of its live alias and of the version this apply published; process-message's Failed records too)."
+  value       = { for k, g in local.codedeploy_groups : k => g.alarms[*].alarm_name }
 }

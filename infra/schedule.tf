@@ -112,9 +112,10 @@ data "aws_iam_policy_document" "scheduler_assume_role" {
 resource "aws_iam_role" "scheduler" {
   count = local.sweep_count
 
-  name               = "${local.name_prefix}-sweep-scheduler"
-  description        = "EventBridge Scheduler: invokes sweep-interruptions' live alias, dead-letters to ${local.name_prefix}-sweep-dlq"
-  assume_role_policy = data.aws_iam_policy_document.scheduler_assume_role[0].json
+  name                 = "${local.name_prefix}-sweep-scheduler"
+  description          = "EventBridge Scheduler: invokes sweep-interruptions' live alias, dead-letters to ${local.name_prefix}-sweep-dlq"
+  assume_role_policy   = data.aws_iam_policy_document.scheduler_assume_role[0].json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 data "aws_iam_policy_document" "scheduler" {

@@ -1,5 +1,6 @@
-# Inputs. Secrets (octopus_api_key, webhook_token) have no default: pass them as TF_VAR_* environment
-# variables, never in a committed tfvars file.
+# Inputs. No secret is ever a value Terraform keeps: the Octopus API key is an ephemeral variable
+# written to SSM write-only (never in a plan or the state), and the webhook secret is generated
+# inside AWS (ssm.tf). Never put either in a committed tfvars file.
 
 # ---- Where and what ------------------------------------------------------------------------------
 
@@ -54,23 +55,55 @@ variable "octopus_server_url" {
 }
 
 variable "octopus_api_key" {
-  description = "Octopus API key (API-...) of the responder's user; stored as an SSM SecureString. Pass as TF_VAR_octopus_api_key."
+  description = "Octopus API key (API-...) of the responder's user, written to its SSM SecureString when the parameter is created and whenever octopus_api_key_version changes; ephemeral and write-only, so it is in no plan and no state. Pass as TF_VAR_octopus_api_key, at plan and again at apply. Null: the parameter keeps what it holds (put there by `make secrets ENV=<env>`; created, it holds a placeholder until then)."
   type        = string
+  default     = null
   sensitive   = true
+  ephemeral   = true
 
   validation {
-    condition     = length(var.octopus_api_key) >= 8
+    condition     = var.octopus_api_key == null || try(length(var.octopus_api_key) >= 8, false)
     error_message = "octopus_api_key looks empty or truncated."
+  }
+
+  # Without a key, a new version would write the placeholder over the real key.
+  validation {
+    condition     = var.octopus_api_key != null || var.octopus_api_key_version == 1
+    error_message = "octopus_api_key_version is above 1, which writes TF_VAR_octopus_api_key to SSM at every version change: give the key (or keep the version at 1 and put the key with `make secrets`)."
+  }
+}
+
+variable "octopus_api_key_version" {
+  description = "Version of the Octopus API key Terraform writes (value_wo_version): raise it by one, with TF_VAR_octopus_api_key set, to write a new key; unchanged, an apply writes nothing. Never lower it. Keep it at 1 when the key is put out of band (`make secrets ENV=<env>`)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.octopus_api_key_version >= 1 && floor(var.octopus_api_key_version) == var.octopus_api_key_version
+    error_message = "octopus_api_key_version must be a whole number, at least 1."
+  }
+}
+
+variable "webhook_secret_version" {
+  description = "Version of the environment's webhook secret (value_wo_version of /<project>/<env>/webhook-token). Terraform writes a new random secret (64 hex digits, made during the apply and sent to SSM only: never in a plan, the state, a variable or GitHub) when it creates the parameter and whenever this changes; afterwards every subscription's token must be rewritten (`make subscriptions ENV=<env>` with --rewrite-tokens). `make rotate-webhook-secret` rotates it out of band, generated inside AWS. Never lower it."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.webhook_secret_version >= 1 && floor(var.webhook_secret_version) == var.webhook_secret_version
+    error_message = "webhook_secret_version must be a whole number, at least 1."
   }
 }
 
 variable "webhook_token" {
-  description = "The environment's webhook secret, stored as an SSM SecureString: each rule's webhook token (the header value its Octopus subscription sends) is HMAC-SHA256 of the rule's canonical query under it. At least 32 characters, e.g. from `openssl rand -hex 32`. Pass as TF_VAR_webhook_token."
+  description = "Leave unset: Terraform generates the webhook secret (webhook_secret_version). Given (TF_VAR_webhook_token, ephemeral and write-only), it is written instead of a generated one when the parameter is created or webhook_secret_version changes: the first apply of a state from before write-only secrets (whose webhook_secret_version goes from none to 1) keeps the current secret, and so the subscriptions' tokens, when it is given the current secret once."
   type        = string
+  default     = ""
   sensitive   = true
+  ephemeral   = true
 
   validation {
-    condition     = length(var.webhook_token) >= 32 && can(regex("^[!-~]+$", var.webhook_token))
+    condition     = var.webhook_token == "" || try(length(var.webhook_token) >= 32 && can(regex("^[!-~]+$", var.webhook_token)), false)
     error_message = "webhook_token must be at least 32 printable characters without spaces."
   }
 }
@@ -87,7 +120,7 @@ variable "webhook_header_name" {
 }
 
 variable "allow_shared_webhook_secret" {
-  description = "Migration aid: when true, accept-message also accepts webhook_token itself as the webhook header value, besides each rule's token (the HMAC-SHA256 of the rule's canonical query under webhook_token), and logs a warning naming the rule for every webhook authenticated that way (ALLOW_SHARED_WEBHOOK_SECRET). Turn it on while existing subscriptions still send the shared secret, move each subscription to its rule's token, then turn it off: a header value should authorize its own rule only."
+  description = "Migration aid: when true, accept-message also accepts the webhook secret itself (the webhook-token parameter) as the webhook header value, besides each rule's token (the HMAC-SHA256 of the rule's canonical query under that secret), and logs a warning naming the rule for every webhook authenticated that way (ALLOW_SHARED_WEBHOOK_SECRET). Turn it on while existing subscriptions still send the shared secret, move each subscription to its rule's token, then turn it off: a header value should authorize its own rule only."
   type        = bool
   default     = false
 }
@@ -136,6 +169,12 @@ variable "process_message_zip" {
 
 variable "sweep_interruptions_zip" {
   description = "Path of sweep-interruptions' cargo-lambda zip. Null means <repo>/target/lambda/sweep-interruptions/bootstrap.zip, where `make package` writes it. Not read when sweep_enabled is false."
+  type        = string
+  default     = null
+}
+
+variable "canary_check_zip" {
+  description = "Path of canary-check's cargo-lambda zip (CodeDeploy's lifecycle hook). Null means <repo>/target/lambda/canary-check/bootstrap.zip, where `make package` writes it."
   type        = string
   default     = null
 }
@@ -549,14 +588,8 @@ variable "kms_key_deletion_window_days" {
 
 # ---- Delivery: CodeDeploy traffic shifting (codedeploy.tf) ---------------------------------------
 
-variable "codedeploy_enabled" {
-  description = "When true, CodeDeploy moves each function's live alias to a new version gradually (var.codedeploy_deployment_config), rolling back on the function's Errors alarm; Terraform then leaves live where it is (see *_live_version). When false, Terraform moves live at once."
-  type        = bool
-  default     = false
-}
-
 variable "codedeploy_deployment_config" {
-  description = "CodeDeploy deployment configuration for the Lambda traffic shift: a predefined CodeDeployDefault.Lambda* configuration (canary, linear or all at once)."
+  description = "CodeDeploy deployment configuration that shifts each function's live alias to its new version: a predefined CodeDeployDefault.Lambda* configuration (canary, linear or all at once; envs/dev.tfvars uses all at once). Rollback alarms and the canary-check hook apply to every configuration."
   type        = string
   default     = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
 
@@ -576,101 +609,37 @@ variable "codedeploy_deployment_config" {
   }
 }
 
-variable "accept_message_live_version" {
-  description = "With codedeploy_enabled: the version accept-message's live alias points at now, which Terraform keeps (CodeDeploy moves it); \"published\" when there is no alias yet (first deploy). scripts/plan.sh reads it from AWS. Ignored without CodeDeploy."
-  type        = string
-  default     = null
+variable "canary_check_timeout_seconds" {
+  description = "Timeout of canary-check, CodeDeploy's lifecycle hook, in seconds: it invokes the version being deployed with its synthetic events and waits for the answers, so keep it above the shifted functions' own timeouts."
+  type        = number
+  default     = 120
 
   validation {
-    condition     = var.accept_message_live_version == null || can(regex("^([0-9]+|published)$", var.accept_message_live_version))
-    error_message = "accept_message_live_version must be a version number, \"published\" or null."
-  }
-
-  validation {
-    condition     = !var.codedeploy_enabled || var.accept_message_live_version != null
-    error_message = "With codedeploy_enabled, set accept_message_live_version to the version live points at now (`make plan` does), or \"published\" on the first deploy: otherwise Terraform would move live itself, bypassing the canary."
+    condition     = var.canary_check_timeout_seconds >= 10 && var.canary_check_timeout_seconds <= 900
+    error_message = "canary_check_timeout_seconds must be from 10 to 900 (Lambda's limit)."
   }
 }
 
-variable "process_message_live_version" {
-  description = "With codedeploy_enabled: the version process-message's live alias points at now, which Terraform keeps (CodeDeploy moves it); \"published\" when there is no alias yet (first deploy). scripts/plan.sh reads it from AWS. Ignored without CodeDeploy."
+variable "canary_space_id" {
+  description = "Octopus space id canary-check's synthetic events name (CANARY_SPACE_ID); they are about a server task that cannot exist, so nothing changes in Octopus."
   type        = string
-  default     = null
+  default     = "Spaces-1"
 
   validation {
-    condition     = var.process_message_live_version == null || can(regex("^([0-9]+|published)$", var.process_message_live_version))
-    error_message = "process_message_live_version must be a version number, \"published\" or null."
-  }
-
-  validation {
-    condition     = !var.codedeploy_enabled || var.process_message_live_version != null
-    error_message = "With codedeploy_enabled, set process_message_live_version to the version live points at now (`make plan` does), or \"published\" on the first deploy: otherwise Terraform would move live itself, bypassing the canary."
+    condition     = can(regex("^Spaces-[0-9]+$", var.canary_space_id))
+    error_message = "canary_space_id must be an Octopus space id such as Spaces-1."
   }
 }
 
-variable "sweep_interruptions_live_version" {
-  description = "With codedeploy_enabled (and sweep_enabled): the version sweep-interruptions' live alias points at now, which Terraform keeps (CodeDeploy moves it); \"published\" when there is no alias yet (first deploy). scripts/plan.sh reads it from AWS. Ignored without CodeDeploy."
+# ---- Delivery: the deploy role's permissions boundary (infra/bootstrap) ------------------------
+
+variable "permissions_boundary_arn" {
+  description = "ARN of this environment's permissions boundary, <project>-<env>-boundary (infra/bootstrap's output permissions_boundary_arns): every role this module creates carries it, and the environment's deploy role may create a role or change its policies only with it. Null (a local or moto apply without infra/bootstrap) creates the roles without a boundary."
   type        = string
   default     = null
 
   validation {
-    condition     = var.sweep_interruptions_live_version == null || can(regex("^([0-9]+|published)$", var.sweep_interruptions_live_version))
-    error_message = "sweep_interruptions_live_version must be a version number, \"published\" or null."
-  }
-
-  validation {
-    condition     = !var.codedeploy_enabled || !var.sweep_enabled || var.sweep_interruptions_live_version != null
-    error_message = "With codedeploy_enabled and sweep_enabled, set sweep_interruptions_live_version to the version live points at now (`make plan` does), or \"published\" on the first deploy: otherwise Terraform would move live itself, bypassing the canary."
-  }
-}
-
-# ---- Delivery: GitHub Actions OIDC deploy role (github_oidc.tf) ---------------------------------
-
-variable "github_repository" {
-  description = "GitHub repository (owner/name) whose deploy workflow may assume this environment's deploy role through OIDC, from its GitHub environment named like var.environment only. Null or empty creates no role."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.github_repository == null || var.github_repository == "" || can(regex("^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$", var.github_repository))
-    error_message = "github_repository must be owner/name (e.g. my-org/octo-responder), empty or null."
-  }
-}
-
-variable "github_oidc_provider_arn" {
-  description = "ARN of the account's existing GitHub OIDC provider (token.actions.githubusercontent.com). An account holds one per URL: set it in every environment but the one that creates it. Null creates the provider."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.github_oidc_provider_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/token\\.actions\\.githubusercontent\\.com$", var.github_oidc_provider_arn))
-    error_message = "github_oidc_provider_arn must be the ARN of a token.actions.githubusercontent.com OIDC provider, or null."
-  }
-}
-
-variable "terraform_state_bucket" {
-  description = "S3 bucket holding the Terraform state (as in envs/<env>.s3.tfbackend); the deploy role may read and write <project_name>/<environment>/* in it. Required with github_repository."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.terraform_state_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.terraform_state_bucket))
-    error_message = "terraform_state_bucket must be an S3 bucket name or null."
-  }
-
-  validation {
-    condition     = var.github_repository == null || var.github_repository == "" || var.terraform_state_bucket != null
-    error_message = "Set terraform_state_bucket (the bucket of envs/<env>.s3.tfbackend) when github_repository is set: the deploy role needs the state."
-  }
-}
-
-variable "terraform_state_kms_key_arn" {
-  description = "ARN of the KMS key encrypting the state bucket, when it is not S3-managed (SSE-S3); the deploy role may use it for the state only. Null for SSE-S3."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.terraform_state_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.terraform_state_kms_key_arn))
-    error_message = "terraform_state_kms_key_arn must be a KMS key ARN or null."
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN (infra/bootstrap's permissions_boundary_arns output) or null."
   }
 }

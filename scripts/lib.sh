@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Shared by scripts/plan.sh, deploy.sh, smoke-test.sh and redrive.sh (sourced, not run): the
-# environment check and a Terraform working directory per environment.
+# Shared by the scripts in scripts/ (sourced, not run): the environment check, a Terraform working
+# directory per environment, and small helpers (digests, the optional Octopus API key variable).
 #
 # Each environment gets its own data directory, infra/.terraform/deploy-<env> (ignored by git),
 # initialised with the S3 backend of infra/envs/<env>.s3.tfbackend, so that dev, staging and prod
@@ -36,13 +36,19 @@ tf() {
   TF_DATA_DIR=$tf_data_dir TF_IN_AUTOMATION=1 TF_INPUT=0 "$tf_bin" -chdir="$infra_dir" "$@"
 }
 
-# use_env ENV: selects the environment and initialises its data directory (idempotent).
-use_env() {
+# env_paths ENV: sets deploy_env, tf_data_dir and plan_file (where make plan saves the plan)
+# without touching Terraform.
+env_paths() {
   check_env "$1"
   deploy_env=$1
   tf_data_dir=${DEPLOY_DATA_ROOT:-$infra_dir/.terraform}/deploy-$deploy_env
-  # shellcheck disable=SC2034 # used by plan.sh and deploy.sh, which source this file
+  # shellcheck disable=SC2034 # used by the scripts that source this file
   plan_file=$tf_data_dir/$deploy_env.tfplan
+}
+
+# use_env ENV: selects the environment and initialises its data directory (idempotent).
+use_env() {
+  env_paths "$1"
   mkdir -p "$tf_data_dir"
   tf init -input=false -no-color -reconfigure -backend-config="envs/$deploy_env.s3.tfbackend" >"$tf_data_dir/init.log" 2>&1 ||
     { cat "$tf_data_dir/init.log" >&2; die "terraform init for $deploy_env failed"; }
@@ -68,4 +74,25 @@ tf_outputs() {
 # output_string OUTPUTS NAME: the string output NAME from tf_outputs' JSON; nothing when absent.
 output_string() {
   jq -r --arg name "$2" '.[$name].value // empty | strings' <<<"$1"
+}
+
+# sha256_of FILE: the file's SHA-256, lower-case hex.
+sha256_of() {
+  local sum
+  sum=$(sha256sum -- "$1") || return 1
+  printf '%s\n' "${sum%% *}"
+}
+
+# optional_api_key: the Octopus API key reaches Terraform only as the ephemeral (write-only)
+# variable TF_VAR_octopus_api_key, at plan and again at apply time, or is set out of band
+# (make secrets). The workflow passes an empty value when the GitHub environment has no
+# OCTOPUS_API_KEY secret: unset it then, so that Terraform does not take "" for a key. Prints
+# where the key comes from.
+optional_api_key() {
+  if [[ -n ${TF_VAR_octopus_api_key:-} ]]; then
+    echo "$(basename "$0"): the Octopus API key is given to Terraform (TF_VAR_octopus_api_key, write-only: never in the plan or the state)"
+  else
+    unset TF_VAR_octopus_api_key
+    echo "$(basename "$0"): no TF_VAR_octopus_api_key: the Octopus API key parameter keeps the value make secrets put there"
+  fi
 }

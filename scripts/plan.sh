@@ -3,62 +3,53 @@
 # infra/envs/<env>.tfvars saved to infra/.terraform/deploy-<env>/<env>.tfplan, which
 # `make deploy ENV=<env>` applies. Nothing is changed in AWS.
 #
-# The secrets come from the environment (GitHub environment secrets in the deploy workflow):
-# TF_VAR_octopus_api_key and TF_VAR_webhook_token. CODEDEPLOY=true (the default) lets CodeDeploy
-# move the live aliases (infra/codedeploy.tf): Terraform is then told which version each alias
-# points at now (accept-message, process-message and sweep-interruptions), read here from AWS, so
-# that it publishes the new versions without moving live. A function the state does not hold (the
-# first deploy; the sweep before its first deploy or with sweep_enabled = false) is "published":
-# its alias does not exist yet, and the sweep's value is ignored when the sweep is off. A version
-# that cannot be read (the state, or an alias AWS will not show) stops the plan.
+# CodeDeploy always moves the live aliases (infra/codedeploy.tf); the aliases ignore their
+# function_version, so the plan never moves live and nothing about live is read here.
+#
+# Secrets: none is written to the plan or the state. The webhook secret is generated inside AWS
+# (make rotate-webhook-secret); the Octopus API key is either the ephemeral, write-only variable
+# TF_VAR_octopus_api_key (give it again to make deploy: an ephemeral value is not saved in the
+# plan) or put into its SSM parameter out of band (make secrets). An empty TF_VAR_octopus_api_key
+# counts as unset.
+#
+# Environment: PLAN_SUMMARY_FILE (optional): appends the plan's digest and `terraform show
+# -no-color` of it, as Markdown, to that file (the workflow passes $GITHUB_STEP_SUMMARY, which a
+# reviewer reads before approving the apply). TF_PLAN_LOCK=false plans without taking the state
+# lock (a plan role that may only read the state); the apply takes it, and refuses a plan whose
+# state changed since ("Saved plan is stale").
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 env=${1:-}
 check_env "$env"
-codedeploy=${CODEDEPLOY:-true}
-[[ $codedeploy == true || $codedeploy == false ]] || die "CODEDEPLOY must be true or false (got '$codedeploy')"
-
-[[ -n ${TF_VAR_octopus_api_key:-} ]] || die "set TF_VAR_octopus_api_key (the responder's Octopus API key)"
-[[ -n ${TF_VAR_webhook_token:-} ]] ||
-  die "set TF_VAR_webhook_token: the current one keeps the Octopus subscription working (aws ssm get-parameter --with-decryption --name /octo-responder/$env/webhook-token), a new one rotates it (README, Deploy to AWS)"
+lock=${TF_PLAN_LOCK:-true}
+[[ $lock == true || $lock == false ]] || die "TF_PLAN_LOCK must be true or false (got '$lock')"
+optional_api_key
 
 use_env "$env"
 
-# live_version FUNCTION_OUTPUT: the version the function's live alias points at now, or
-# "published" when the function or its alias does not exist yet (first deploy). The function's
-# ARN comes from $outputs (tf_outputs), where an absent output is null or not applied yet.
-live_version() {
-  local arn version err
-  arn=$(output_string "$outputs" "$1")
-  [[ -n $arn ]] || { echo published; return; }
-  err=$(mktemp)
-  if version=$(aws lambda get-alias --function-name "$arn" --name live --query FunctionVersion --output text 2>"$err"); then
-    rm -f "$err"
-    [[ $version =~ ^[0-9]+$ ]] || die "live alias of $arn points at '$version', not a published version"
-    echo "$version"
-  elif grep -q ResourceNotFoundException "$err"; then
-    rm -f "$err"
-    echo published
-  else
-    cat "$err" >&2
-    rm -f "$err"
-    die "cannot read the live alias of $arn"
-  fi
-}
-
-vars=(-var-file="envs/$env.tfvars" -var "codedeploy_enabled=$codedeploy")
-if [[ $codedeploy == true ]]; then
-  outputs=$(tf_outputs) || die "cannot read the outputs of the $env state, so not what live points at"
-  accept_live=$(live_version accept_message_function_arn)
-  process_live=$(live_version process_message_function_arn)
-  sweep_live=$(live_version sweep_interruptions_function_arn)
-  echo "plan: live is accept-message $accept_live, process-message $process_live, sweep-interruptions $sweep_live; CodeDeploy shifts it after the apply"
-  vars+=(-var "accept_message_live_version=$accept_live" -var "process_message_live_version=$process_live"
-    -var "sweep_interruptions_live_version=$sweep_live")
-fi
+args=(-input=false -no-color -var-file="envs/$env.tfvars")
+[[ $lock == true ]] || args+=(-lock=false)
 
 rm -f "$plan_file"
-tf plan -input=false -no-color "${vars[@]}" -out="$plan_file"
-echo "plan: saved to ${plan_file#"$repo_root"/}; apply it with: make deploy ENV=$env"
+tf plan "${args[@]}" -out="$plan_file"
+digest=$(sha256_of "$plan_file") || die "cannot read the saved plan $plan_file"
+echo "plan: saved to ${plan_file#"$repo_root"/} (sha256 $digest); apply it with: make deploy ENV=$env"
+
+if [[ -n ${PLAN_SUMMARY_FILE:-} ]]; then
+  show=$(mktemp)
+  trap 'rm -f "$show"' EXIT
+  tf show -no-color "$plan_file" >"$show" || die "terraform show of the saved plan failed"
+  limit=900000 # a step summary holds at most 1 MiB
+  # shellcheck disable=SC2016 # Markdown's backquotes, not expansions
+  {
+    printf '### terraform plan: %s\n\nPlan file sha256: `%s` (the apply job refuses any other)\n\n```\n' "$env" "$digest"
+    head -c "$limit" "$show"
+    printf '\n```\n'
+    if (($(wc -c <"$show") > limit)); then
+      printf '\n**Truncated** at %s bytes: run `make plan ENV=%s` locally to read all of it.\n' "$limit" "$env"
+    fi
+  } >>"$PLAN_SUMMARY_FILE"
+  echo "plan: summary appended to $PLAN_SUMMARY_FILE"
+fi

@@ -9,10 +9,11 @@ variables {
   environment             = "dev"
   octopus_server_url      = "https://octopus.example.com"
   octopus_api_key         = "API-TESTTESTTESTTESTTEST"
-  webhook_token           = "0123456789abcdef0123456789abcdef"
+  webhook_token           = "" # "" generates it; set because terraform test < 1.17 needs it (hashicorp/terraform#38974)
   accept_message_zip      = "tests/fixtures/bootstrap.zip"
   process_message_zip     = "tests/fixtures/bootstrap.zip"
   sweep_interruptions_zip = "tests/fixtures/bootstrap.zip"
+  canary_check_zip        = "tests/fixtures/bootstrap.zip"
 }
 
 run "the_dashboard_shows_what_a_person_looks_at_first_for_this_environment" {

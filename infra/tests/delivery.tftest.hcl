@@ -1,6 +1,8 @@
-# Delivery: CodeDeploy traffic shifting (codedeploy.tf) and the GitHub OIDC deploy role
-# (github_oidc.tf). Both are off by default and then create nothing; on, CodeDeploy owns the live
-# aliases' moves and the deploy role trusts one repository's one environment only.
+# Delivery: CodeDeploy traffic shifting (codedeploy.tf). CodeDeploy is always on and the one mover
+# of the shifted functions' live aliases: a group per function, rolled back by 60-second alarms on
+# the canary itself, and a role that may only move those aliases, read those alarms and invoke the
+# canary-check hook. The GitHub deploy role is not here: infra/bootstrap creates it (its tests are
+# infra/bootstrap/tests).
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -11,10 +13,11 @@ variables {
   environment             = "dev"
   octopus_server_url      = "https://octopus.example.com"
   octopus_api_key         = "API-TESTTESTTESTTESTTEST"
-  webhook_token           = "0123456789abcdef0123456789abcdef"
+  webhook_token           = "" # "" generates it; set because terraform test < 1.17 needs it (hashicorp/terraform#38974)
   accept_message_zip      = "tests/fixtures/bootstrap.zip"
   process_message_zip     = "tests/fixtures/bootstrap.zip"
   sweep_interruptions_zip = "tests/fixtures/bootstrap.zip"
+  canary_check_zip        = "tests/fixtures/bootstrap.zip"
 }
 
 # Distinct names and ARNs, so that a group on the wrong function or alarm fails.
@@ -43,18 +46,46 @@ override_resource {
 }
 
 override_resource {
-  target = module.accept_message.aws_cloudwatch_metric_alarm.errors
-  values = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-accept-message-errors" }
+  target = module.canary_check.aws_lambda_function.this
+  values = {
+    arn     = "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-canary-check"
+    version = "2"
+  }
 }
 
 override_resource {
-  target = module.process_message.aws_cloudwatch_metric_alarm.errors
-  values = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-process-message-errors" }
+  target = aws_cloudwatch_metric_alarm.rollback_live_errors["accept_message"]
+  values = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-accept-message-rollback-live-errors" }
 }
 
 override_resource {
-  target = module.sweep_interruptions[0].aws_cloudwatch_metric_alarm.errors
-  values = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-sweep-interruptions-errors" }
+  target = aws_cloudwatch_metric_alarm.rollback_version_errors["accept_message"]
+  values = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-accept-message-rollback-version-errors" }
+}
+
+override_resource {
+  target = aws_cloudwatch_metric_alarm.rollback_live_errors["process_message"]
+  values = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-process-message-rollback-live-errors" }
+}
+
+override_resource {
+  target = aws_cloudwatch_metric_alarm.rollback_version_errors["process_message"]
+  values = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-process-message-rollback-version-errors" }
+}
+
+override_resource {
+  target = aws_cloudwatch_metric_alarm.rollback_live_errors["sweep_interruptions"]
+  values = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-sweep-interruptions-rollback-live-errors" }
+}
+
+override_resource {
+  target = aws_cloudwatch_metric_alarm.rollback_version_errors["sweep_interruptions"]
+  values = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-sweep-interruptions-rollback-version-errors" }
+}
+
+override_resource {
+  target = aws_cloudwatch_metric_alarm.rollback_process_message_failed
+  values = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-process-message-rollback-failed" }
 }
 
 override_resource {
@@ -65,66 +96,10 @@ override_resource {
   }
 }
 
-override_resource {
-  target = aws_iam_openid_connect_provider.github
-  values = { arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
-}
-
-override_resource {
-  target = aws_iam_role.github_deploy
-  values = {
-    id  = "octo-responder-dev-github-deploy"
-    arn = "arn:aws:iam::123456789012:role/octo-responder-dev-github-deploy"
-  }
-}
-
-run "off_by_default_creates_nothing_and_terraform_moves_live" {
+run "codedeploy_is_always_on_with_a_group_per_shifted_function" {
   assert {
-    condition = (
-      length(aws_codedeploy_app.this) == 0 && length(aws_codedeploy_deployment_group.this) == 0 &&
-      length(aws_iam_role.codedeploy) == 0 && length(aws_iam_role_policy.codedeploy) == 0
-    )
-    error_message = "without codedeploy_enabled no CodeDeploy application, group or role may be created"
-  }
-
-  assert {
-    condition = (
-      length(aws_iam_openid_connect_provider.github) == 0 && length(aws_iam_role.github_deploy) == 0 &&
-      length(aws_iam_role_policy.github_deploy_core) == 0 && length(aws_iam_role_policy.github_deploy_edge) == 0
-    )
-    error_message = "without github_repository no OIDC provider or deploy role may be created"
-  }
-
-  assert {
-    condition     = module.accept_message.alias.function_version == "7" && module.process_message.alias.function_version == "9" && module.sweep_interruptions[0].alias.function_version == "4"
-    error_message = "without CodeDeploy, live must point at the version this apply publishes"
-  }
-
-  assert {
-    condition = (
-      output.codedeploy_application_name == null && output.codedeploy_deployment_group_names == {} &&
-      output.github_deploy_role_arn == null && output.github_oidc_provider_arn == null
-    )
-    error_message = "the delivery outputs must be null or empty when both options are off"
-  }
-
-  assert {
-    condition     = output.accept_message_version == "7" && output.process_message_version == "9" && output.sweep_interruptions_version == "4"
-    error_message = "the published versions must be output for scripts/deploy.sh"
-  }
-}
-
-run "codedeploy_groups_shift_each_live_alias_and_roll_back_on_its_alarm" {
-  variables {
-    codedeploy_enabled               = true
-    accept_message_live_version      = "6"
-    process_message_live_version     = "8"
-    sweep_interruptions_live_version = "3"
-  }
-
-  assert {
-    condition     = aws_codedeploy_app.this[0].compute_platform == "Lambda" && aws_codedeploy_app.this[0].name == "octo-responder-dev"
-    error_message = "one CodeDeploy application for Lambda, named by project and environment"
+    condition     = aws_codedeploy_app.this.compute_platform == "Lambda" && aws_codedeploy_app.this.name == "octo-responder-dev"
+    error_message = "one CodeDeploy application for Lambda, named by project and environment, without any variable to turn it on"
   }
 
   assert {
@@ -134,7 +109,7 @@ run "codedeploy_groups_shift_each_live_alias_and_roll_back_on_its_alarm" {
       aws_codedeploy_deployment_group.this["sweep_interruptions"].deployment_group_name == "octo-responder-dev-sweep-interruptions" &&
       length(aws_codedeploy_deployment_group.this) == 3
     )
-    error_message = "one deployment group per function, named like the function (scripts/deploy.sh relies on it)"
+    error_message = "one deployment group per shifted function, named like the function (scripts/deploy.sh relies on it), and none for canary-check"
   }
 
   assert {
@@ -160,47 +135,211 @@ run "codedeploy_groups_shift_each_live_alias_and_roll_back_on_its_alarm" {
 
   assert {
     condition = (
-      aws_codedeploy_deployment_group.this["accept_message"].alarm_configuration[0].enabled &&
-      !aws_codedeploy_deployment_group.this["accept_message"].alarm_configuration[0].ignore_poll_alarm_failure &&
-      aws_codedeploy_deployment_group.this["accept_message"].alarm_configuration[0].alarms == toset([module.accept_message.errors_alarm.alarm_name]) &&
-      aws_codedeploy_deployment_group.this["process_message"].alarm_configuration[0].enabled &&
-      aws_codedeploy_deployment_group.this["process_message"].alarm_configuration[0].alarms == toset([module.process_message.errors_alarm.alarm_name]) &&
-      aws_codedeploy_deployment_group.this["sweep_interruptions"].alarm_configuration[0].enabled &&
-      aws_codedeploy_deployment_group.this["sweep_interruptions"].alarm_configuration[0].alarms == toset([module.sweep_interruptions[0].errors_alarm.alarm_name])
+      output.codedeploy_application_name == "octo-responder-dev" &&
+      output.codedeploy_deployment_group_names == {
+        accept_message      = "octo-responder-dev-accept-message"
+        process_message     = "octo-responder-dev-process-message"
+        sweep_interruptions = "octo-responder-dev-sweep-interruptions"
+      } &&
+      output.canary_check_function_name == "octo-responder-dev-canary-check"
     )
-    error_message = "each group must watch its own function's Errors alarm (and stop when alarms cannot be read)"
+    error_message = "scripts/deploy.sh needs the application, the groups and canary-check's name (the AppSpec's hooks) from the outputs"
   }
 
   assert {
-    condition     = module.accept_message.alias.function_version == "6" && module.process_message.alias.function_version == "8" && module.sweep_interruptions[0].alias.function_version == "3"
-    error_message = "with CodeDeploy, Terraform must keep live on the version it points at now, not move it to the new one"
+    condition     = output.accept_message_version == "7" && output.process_message_version == "9" && output.sweep_interruptions_version == "4"
+    error_message = "the published versions must be output for scripts/deploy.sh"
   }
 
+  # dev shifts all at once (quick feedback); staging and prod leave the variable at its canary
+  # default. (tests/moto/check.py reads the group back from an apply of envs/dev.tfvars too.)
   assert {
-    condition     = output.codedeploy_application_name == "octo-responder-dev" && output.accept_message_version == "7" && output.process_message_version == "9" && output.sweep_interruptions_version == "4"
-    error_message = "scripts/deploy.sh needs the application and the new versions from the outputs"
+    condition = (
+      var.codedeploy_deployment_config == "CodeDeployDefault.LambdaCanary10Percent5Minutes" &&
+      can(regex("(?m)^codedeploy_deployment_config\\s*=\\s*\"CodeDeployDefault\\.LambdaAllAtOnce\"", file("envs/dev.tfvars"))) &&
+      !strcontains(file("envs/staging.tfvars"), "LambdaAllAtOnce") && !strcontains(file("envs/prod.tfvars"), "LambdaAllAtOnce")
+    )
+    error_message = "the default must be a canary, envs/dev.tfvars must set codedeploy_deployment_config = \"CodeDeployDefault.LambdaAllAtOnce\", and staging and prod keep the canary"
   }
 }
 
-run "codedeploy_role_may_only_move_these_aliases_and_read_these_alarms" {
-  variables {
-    codedeploy_enabled               = true
-    accept_message_live_version      = "6"
-    process_message_live_version     = "8"
-    sweep_interruptions_live_version = "3"
+run "each_group_rolls_back_on_60_second_alarms_on_its_own_canary" {
+  assert {
+    condition = alltrue([
+      for g in values(aws_codedeploy_deployment_group.this) :
+      g.alarm_configuration[0].enabled && !g.alarm_configuration[0].ignore_poll_alarm_failure
+    ])
+    error_message = "each group must watch its alarms, and stop when they cannot be read"
   }
 
   assert {
     condition = (
-      data.aws_iam_policy_document.codedeploy_assume_role[0].statement[0].principals == toset([{ type = "Service", identifiers = toset(["codedeploy.amazonaws.com"]) }]) &&
-      contains([for c in data.aws_iam_policy_document.codedeploy_assume_role[0].statement[0].condition : c.variable], "aws:SourceAccount") &&
-      contains([for c in data.aws_iam_policy_document.codedeploy_assume_role[0].statement[0].condition : c.variable], "aws:SourceArn")
+      aws_codedeploy_deployment_group.this["accept_message"].alarm_configuration[0].alarms == toset([
+        "octo-responder-dev-accept-message-rollback-live-errors", "octo-responder-dev-accept-message-rollback-version-errors",
+      ]) &&
+      aws_codedeploy_deployment_group.this["process_message"].alarm_configuration[0].alarms == toset([
+        "octo-responder-dev-process-message-rollback-live-errors", "octo-responder-dev-process-message-rollback-version-errors",
+        "octo-responder-dev-process-message-rollback-failed",
+      ]) &&
+      aws_codedeploy_deployment_group.this["sweep_interruptions"].alarm_configuration[0].alarms == toset([
+        "octo-responder-dev-sweep-interruptions-rollback-live-errors", "octo-responder-dev-sweep-interruptions-rollback-version-errors",
+      ])
+    )
+    error_message = "each group must roll back on its own function's live and new-version Errors alarms (process-message also on Failed records), not on the paging 5-minute alarm"
+  }
+
+  assert {
+    condition = alltrue([
+      for key, a in aws_cloudwatch_metric_alarm.rollback_live_errors :
+      a.namespace == "AWS/Lambda" && a.metric_name == "Errors" && a.statistic == "Sum" &&
+      a.dimensions == tomap({ FunctionName = local.functions[key].function.function_name, Resource = "${local.functions[key].function.function_name}:live" })
+    ]) && length(aws_cloudwatch_metric_alarm.rollback_live_errors) == 3
+    error_message = "each shifted function must have an Errors alarm on its live alias (FunctionName and Resource = <function>:live)"
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.rollback_version_errors["accept_message"].dimensions == tomap({
+        FunctionName = "octo-responder-dev-accept-message", Resource = "octo-responder-dev-accept-message:live", ExecutedVersion = "7"
+      }) &&
+      aws_cloudwatch_metric_alarm.rollback_version_errors["process_message"].dimensions == tomap({
+        FunctionName = "octo-responder-dev-process-message", Resource = "octo-responder-dev-process-message:live", ExecutedVersion = "9"
+      }) &&
+      aws_cloudwatch_metric_alarm.rollback_version_errors["sweep_interruptions"].dimensions == tomap({
+        FunctionName = "octo-responder-dev-sweep-interruptions", Resource = "octo-responder-dev-sweep-interruptions:live", ExecutedVersion = "4"
+      }) &&
+      alltrue([for a in values(aws_cloudwatch_metric_alarm.rollback_version_errors) : a.namespace == "AWS/Lambda" && a.metric_name == "Errors" && a.statistic == "Sum"])
+    )
+    error_message = "each shifted function must have an Errors alarm on the version this apply published, invoked through live (ExecutedVersion)"
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.rollback_process_message_failed.namespace == "OctoResponder" &&
+      aws_cloudwatch_metric_alarm.rollback_process_message_failed.metric_name == "Failed" &&
+      aws_cloudwatch_metric_alarm.rollback_process_message_failed.statistic == "Sum" &&
+      aws_cloudwatch_metric_alarm.rollback_process_message_failed.dimensions == tomap({ Environment = "dev" })
+    )
+    error_message = "process-message's deployments must also roll back on its Failed records (OctoResponder/Failed by Environment alone)"
+  }
+
+  assert {
+    condition = alltrue([
+      for a in concat(values(aws_cloudwatch_metric_alarm.rollback_live_errors), values(aws_cloudwatch_metric_alarm.rollback_version_errors), [aws_cloudwatch_metric_alarm.rollback_process_message_failed]) :
+      a.period == 60 && a.evaluation_periods == 1 && a.comparison_operator == "GreaterThanThreshold" && a.threshold == 0 &&
+      a.treat_missing_data == "notBreaching"
+    ])
+    error_message = "every rollback alarm must fire on the first failure within one 60-second period, and not on silence"
+  }
+
+  assert {
+    condition = output.codedeploy_rollback_alarm_names == {
+      accept_message      = ["octo-responder-dev-accept-message-rollback-live-errors", "octo-responder-dev-accept-message-rollback-version-errors"]
+      process_message     = ["octo-responder-dev-process-message-rollback-live-errors", "octo-responder-dev-process-message-rollback-version-errors", "octo-responder-dev-process-message-rollback-failed"]
+      sweep_interruptions = ["octo-responder-dev-sweep-interruptions-rollback-live-errors", "octo-responder-dev-sweep-interruptions-rollback-version-errors"]
+    }
+    error_message = "the rollback alarms must be output per group"
+  }
+}
+
+run "live_starts_on_the_published_version" {
+  assert {
+    condition = (
+      module.accept_message.alias.function_version == "7" && module.process_message.alias.function_version == "9" &&
+      module.sweep_interruptions[0].alias.function_version == "4" && module.canary_check.alias.function_version == "2"
+    )
+    error_message = "a new alias starts on the version this apply published: there is nothing to shift from"
+  }
+}
+
+# The state now holds live on 7, 9, 4 and 2. A new build publishes new versions; the mocked provider
+# does not compute a version on an update, so the functions are replaced here with new versions
+# (8, 10, 5 and 3), which changes the alias's configured function_version exactly as a new
+# published version does in AWS.
+run "a_new_version_does_not_move_live_only_codedeploy_does" {
+  command = plan
+
+  plan_options {
+    replace = [
+      module.accept_message.aws_lambda_function.this,
+      module.process_message.aws_lambda_function.this,
+      module.sweep_interruptions[0].aws_lambda_function.this,
+      module.canary_check.aws_lambda_function.this,
+    ]
+  }
+
+  variables {
+    accept_message_zip      = "tests/fixtures/bootstrap-next.zip"
+    process_message_zip     = "tests/fixtures/bootstrap-next.zip"
+    sweep_interruptions_zip = "tests/fixtures/bootstrap-next.zip"
+    canary_check_zip        = "tests/fixtures/bootstrap-next.zip"
+  }
+
+  override_resource {
+    target          = module.accept_message.aws_lambda_function.this
+    override_during = plan
+    values          = { arn = "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-accept-message", version = "8" }
+  }
+
+  override_resource {
+    target          = module.process_message.aws_lambda_function.this
+    override_during = plan
+    values          = { arn = "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-process-message", version = "10" }
+  }
+
+  override_resource {
+    target          = module.sweep_interruptions[0].aws_lambda_function.this
+    override_during = plan
+    values          = { arn = "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-sweep-interruptions", version = "5" }
+  }
+
+  override_resource {
+    target          = module.canary_check.aws_lambda_function.this
+    override_during = plan
+    values          = { arn = "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-canary-check", version = "3" }
+  }
+
+  assert {
+    condition     = output.accept_message_version == "8" && output.process_message_version == "10" && output.sweep_interruptions_version == "5"
+    error_message = "the plan must publish new versions (the premise of this run)"
+  }
+
+  assert {
+    condition = (
+      module.accept_message.alias.function_version == "7" && module.process_message.alias.function_version == "9" &&
+      module.sweep_interruptions[0].alias.function_version == "4"
+    )
+    error_message = "Terraform must leave the shifted functions' live where it is (ignore_changes on function_version): CodeDeploy moves it"
+  }
+
+  assert {
+    condition     = module.canary_check.alias.function_version == "3"
+    error_message = "canary-check is not shifted: Terraform must move its live to the version it publishes"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.rollback_version_errors["accept_message"].dimensions.ExecutedVersion == "8" && aws_cloudwatch_metric_alarm.rollback_version_errors["process_message"].dimensions.ExecutedVersion == "10"
+    error_message = "the new-version alarms must follow the version this apply publishes, the one CodeDeploy shifts to next"
+  }
+}
+
+run "codedeploy_role_may_only_move_these_aliases_read_these_alarms_and_invoke_the_hook" {
+  assert {
+    condition = (
+      data.aws_iam_policy_document.codedeploy_assume_role.statement[0].principals == toset([{ type = "Service", identifiers = toset(["codedeploy.amazonaws.com"]) }]) &&
+      contains([for c in data.aws_iam_policy_document.codedeploy_assume_role.statement[0].condition : c.variable], "aws:SourceAccount") &&
+      contains([for c in data.aws_iam_policy_document.codedeploy_assume_role.statement[0].condition : c.variable], "aws:SourceArn")
     )
     error_message = "only CodeDeploy, acting for this account's deployment groups, may assume its role"
   }
 
   assert {
-    condition = toset(data.aws_iam_policy_document.codedeploy[0].statement[0].resources) == toset([
+    condition     = [for s in data.aws_iam_policy_document.codedeploy.statement : s.sid] == ["ShiftLiveAliases", "ReadRollbackAlarms", "InvokeCanaryCheckHook"]
+    error_message = "CodeDeploy's role must have exactly these three statements"
+  }
+
+  assert {
+    condition = toset(data.aws_iam_policy_document.codedeploy.statement[0].resources) == toset([
       "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-accept-message",
       "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-accept-message:*",
       "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-process-message",
@@ -208,57 +347,45 @@ run "codedeploy_role_may_only_move_these_aliases_and_read_these_alarms" {
       "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-sweep-interruptions",
       "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-sweep-interruptions:*",
     ])
-    error_message = "CodeDeploy's alias rights must be limited to the three functions"
+    error_message = "CodeDeploy's alias rights must be limited to the three shifted functions (not canary-check)"
   }
 
   assert {
-    condition = toset(data.aws_iam_policy_document.codedeploy[0].statement[1].resources) == toset([
-      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-accept-message-errors",
-      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-process-message-errors",
-      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-sweep-interruptions-errors",
-    ]) && toset(data.aws_iam_policy_document.codedeploy[0].statement[1].actions) == toset(["cloudwatch:DescribeAlarms"])
-    error_message = "CodeDeploy may only describe the three rollback alarms"
+    condition = toset(data.aws_iam_policy_document.codedeploy.statement[1].resources) == toset([
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-accept-message-rollback-live-errors",
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-accept-message-rollback-version-errors",
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-process-message-rollback-live-errors",
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-process-message-rollback-version-errors",
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-process-message-rollback-failed",
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-sweep-interruptions-rollback-live-errors",
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-sweep-interruptions-rollback-version-errors",
+    ]) && data.aws_iam_policy_document.codedeploy.statement[1].actions == toset(["cloudwatch:DescribeAlarms"])
+    error_message = "CodeDeploy may only describe the seven rollback alarms"
+  }
+
+  assert {
+    condition = (
+      data.aws_iam_policy_document.codedeploy.statement[2].actions == toset(["lambda:InvokeFunction"]) &&
+      data.aws_iam_policy_document.codedeploy.statement[2].resources == toset([
+        "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-canary-check",
+        "arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-dev-canary-check:*",
+      ])
+    )
+    error_message = "CodeDeploy may invoke canary-check (the AppSpec's hooks), and no other function"
   }
 
   assert {
     condition = !anytrue(flatten([
-      for s in data.aws_iam_policy_document.codedeploy[0].statement : [for r in s.resources : r == "*"]
+      for s in data.aws_iam_policy_document.codedeploy.statement : [for r in s.resources : r == "*"]
     ]))
     error_message = "CodeDeploy's role must not have a \"*\" resource"
   }
 }
 
-run "first_deploy_with_codedeploy_creates_live_on_the_published_version" {
+# Without the sweep there is no third function to shift: no group, alarms or alias rights for it.
+run "codedeploy_without_the_sweep_shifts_the_two_other_functions" {
   variables {
-    codedeploy_enabled               = true
-    accept_message_live_version      = "published"
-    process_message_live_version     = "published"
-    sweep_interruptions_live_version = "published"
-  }
-
-  assert {
-    condition     = module.accept_message.alias.function_version == "7" && module.process_message.alias.function_version == "9" && module.sweep_interruptions[0].alias.function_version == "4"
-    error_message = "with no alias yet there is nothing to shift from: live starts on the published version"
-  }
-}
-
-run "codedeploy_without_the_live_versions_is_refused" {
-  command = plan
-
-  variables {
-    codedeploy_enabled = true
-  }
-
-  expect_failures = [var.accept_message_live_version, var.process_message_live_version, var.sweep_interruptions_live_version]
-}
-
-# Without the sweep there is no third alias, so no third live version to give.
-run "codedeploy_without_the_sweep_needs_no_sweep_live_version" {
-  variables {
-    codedeploy_enabled           = true
-    sweep_enabled                = false
-    accept_message_live_version  = "6"
-    process_message_live_version = "8"
+    sweep_enabled = false
   }
 
   assert {
@@ -267,11 +394,19 @@ run "codedeploy_without_the_sweep_needs_no_sweep_live_version" {
   }
 
   assert {
-    condition = toset(data.aws_iam_policy_document.codedeploy[0].statement[1].resources) == toset([
-      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-accept-message-errors",
-      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-process-message-errors",
-    ])
-    error_message = "without the sweep, CodeDeploy may only describe the two remaining rollback alarms"
+    condition = toset(data.aws_iam_policy_document.codedeploy.statement[1].resources) == toset([
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-accept-message-rollback-live-errors",
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-accept-message-rollback-version-errors",
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-process-message-rollback-live-errors",
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-process-message-rollback-version-errors",
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:octo-responder-dev-process-message-rollback-failed",
+    ]) && length(aws_cloudwatch_metric_alarm.rollback_live_errors) == 2 && length(aws_cloudwatch_metric_alarm.rollback_version_errors) == 2
+    error_message = "without the sweep, there are no sweep rollback alarms and CodeDeploy may only describe the remaining five"
+  }
+
+  assert {
+    condition     = length(data.aws_iam_policy_document.codedeploy.statement[0].resources) == 4
+    error_message = "without the sweep, CodeDeploy may only move the two remaining aliases"
   }
 }
 
@@ -283,208 +418,4 @@ run "refuses_an_unknown_deployment_config" {
   }
 
   expect_failures = [var.codedeploy_deployment_config]
-}
-
-run "deploy_role_trusts_only_this_repository_environment_through_github_oidc" {
-  variables {
-    github_repository      = "example-org/octo-responder"
-    terraform_state_bucket = "example-terraform-state"
-  }
-
-  assert {
-    condition = (
-      aws_iam_openid_connect_provider.github[0].url == "https://token.actions.githubusercontent.com" &&
-      aws_iam_openid_connect_provider.github[0].client_id_list == toset(["sts.amazonaws.com"])
-    )
-    error_message = "the OIDC provider must be GitHub's, for the audience sts.amazonaws.com"
-  }
-
-  assert {
-    condition = (
-      aws_iam_role.github_deploy[0].name == "octo-responder-dev-github-deploy" &&
-      aws_iam_role.github_deploy[0].assume_role_policy == data.aws_iam_policy_document.github_deploy_trust[0].json &&
-      output.github_deploy_role_arn == "arn:aws:iam::123456789012:role/octo-responder-dev-github-deploy"
-    )
-    error_message = "the deploy role must carry the trust policy below and be output for the workflow"
-  }
-
-  assert {
-    condition = (
-      length(data.aws_iam_policy_document.github_deploy_trust[0].statement) == 1 &&
-      data.aws_iam_policy_document.github_deploy_trust[0].statement[0].actions == toset(["sts:AssumeRoleWithWebIdentity"]) &&
-      data.aws_iam_policy_document.github_deploy_trust[0].statement[0].principals == toset([{
-        type        = "Federated"
-        identifiers = toset(["arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"])
-      }])
-    )
-    error_message = "only web identities from the GitHub OIDC provider may assume the deploy role"
-  }
-
-  assert {
-    condition = toset([
-      for c in data.aws_iam_policy_document.github_deploy_trust[0].statement[0].condition : {
-        test = c.test, variable = c.variable, values = c.values
-      }
-      ]) == toset([
-      { test = "StringEquals", variable = "token.actions.githubusercontent.com:aud", values = tolist(["sts.amazonaws.com"]) },
-      { test = "StringEquals", variable = "token.actions.githubusercontent.com:sub", values = tolist(["repo:example-org/octo-responder:environment:dev"]) },
-    ])
-    error_message = "the trust policy must require audience sts.amazonaws.com and exactly the subject repo:<owner>/<name>:environment:<env> (no wildcard, no branch or pull request)"
-  }
-}
-
-run "deploy_role_permissions_stay_within_this_environment" {
-  variables {
-    github_repository      = "example-org/octo-responder"
-    terraform_state_bucket = "example-terraform-state"
-  }
-
-  assert {
-    condition = alltrue(flatten([
-      for doc in [data.aws_iam_policy_document.github_deploy_core[0], data.aws_iam_policy_document.github_deploy_edge[0]] : [
-        for s in doc.statement : [for a in s.actions : a != "*" && !endswith(a, ":*") || contains(["sqs:*", "codedeploy:*"], a)]
-      ]
-    ]))
-    error_message = "no deploy statement may allow every action, except sqs:* and codedeploy:* on this environment's own queues and application"
-  }
-
-  assert {
-    condition = alltrue(flatten([
-      for doc in [data.aws_iam_policy_document.github_deploy_core[0], data.aws_iam_policy_document.github_deploy_edge[0]] : [
-        for s in doc.statement : [
-          for r in s.resources :
-          r == "*" ? contains(["EventSourceMappingCreate", "DescribeParameters", "CreateTaggedKey", "AccessLogDelivery"], s.sid) : (
-            strcontains(r, "octo-responder-dev") || strcontains(r, "octo-responder/dev/") ||
-            strcontains(r, "token.actions.githubusercontent.com") || startswith(r, "arn:aws:apigateway:eu-west-1::/") ||
-            r == "arn:aws:s3:::example-terraform-state" ||
-            contains(["arn:aws:lambda:eu-west-1:123456789012:event-source-mapping:*", "arn:aws:kms:eu-west-1:123456789012:key/*", "arn:aws:logs:eu-west-1:123456789012:log-group:*", "arn:aws:codedeploy:eu-west-1:123456789012:deploymentconfig:*"], r)
-          )
-        ]
-      ]
-    ]))
-    error_message = "every deploy statement must name this environment's resources; \"*\" only where the action takes no ARN"
-  }
-
-  assert {
-    condition = (
-      [for s in data.aws_iam_policy_document.github_deploy_core[0].statement : s.resources if s.sid == "StateObjects"][0] == toset(["arn:aws:s3:::example-terraform-state/octo-responder/dev/*"])
-    )
-    error_message = "the deploy role may only touch this environment's state objects"
-  }
-
-  assert {
-    condition = alltrue([
-      for s in data.aws_iam_policy_document.github_deploy_core[0].statement :
-      length(setsubtract(toset(s.resources), toset([
-        "arn:aws:iam::123456789012:role/octo-responder-dev-accept-message-role",
-        "arn:aws:iam::123456789012:role/octo-responder-dev-process-message-role",
-        "arn:aws:iam::123456789012:role/octo-responder-dev-sweep-interruptions-role",
-        "arn:aws:iam::123456789012:role/octo-responder-dev-codedeploy",
-        "arn:aws:iam::123456789012:role/octo-responder-dev-sweep-scheduler",
-      ]))) == 0 if anytrue([for a in s.actions : startswith(a, "iam:") && !startswith(a, "iam:Get") && !startswith(a, "iam:List")])
-    ])
-    error_message = "the deploy role may change and pass only the function roles, CodeDeploy's role and the sweep schedule's role, never itself"
-  }
-
-  assert {
-    condition = [for s in data.aws_iam_policy_document.github_deploy_core[0].statement : s.resources if s.sid == "ManagedRoles"][0] == toset([
-      "arn:aws:iam::123456789012:role/octo-responder-dev-accept-message-role",
-      "arn:aws:iam::123456789012:role/octo-responder-dev-process-message-role",
-      "arn:aws:iam::123456789012:role/octo-responder-dev-sweep-interruptions-role",
-      "arn:aws:iam::123456789012:role/octo-responder-dev-codedeploy",
-      "arn:aws:iam::123456789012:role/octo-responder-dev-sweep-scheduler",
-    ])
-    error_message = "the deploy role must manage exactly the three function roles, CodeDeploy's role and the sweep schedule's role"
-  }
-
-  assert {
-    condition = (
-      [for s in data.aws_iam_policy_document.github_deploy_core[0].statement : s.resources if s.sid == "PassSchedulerRole"][0] == toset(["arn:aws:iam::123456789012:role/octo-responder-dev-sweep-scheduler"]) &&
-      [for s in data.aws_iam_policy_document.github_deploy_core[0].statement : one(s.condition).values if s.sid == "PassSchedulerRole"][0] == tolist(["scheduler.amazonaws.com"]) &&
-      !contains([for s in data.aws_iam_policy_document.github_deploy_core[0].statement : s.resources if s.sid == "PassManagedRoles"][0], "arn:aws:iam::123456789012:role/octo-responder-dev-sweep-scheduler")
-    )
-    error_message = "the sweep schedule's role may be passed to EventBridge Scheduler only, and no other role to Scheduler"
-  }
-
-  assert {
-    condition = toset([for s in data.aws_iam_policy_document.github_deploy_edge[0].statement : s.resources if s.sid == "SweepSchedule"][0]) == toset([
-      "arn:aws:scheduler:eu-west-1:123456789012:schedule-group/octo-responder-dev",
-      "arn:aws:scheduler:eu-west-1:123456789012:schedule/octo-responder-dev/*",
-    ])
-    error_message = "the deploy role may manage this environment's schedule group and its schedules only"
-  }
-
-  assert {
-    condition = (
-      [for s in data.aws_iam_policy_document.github_deploy_edge[0].statement : s.resources if anytrue([for a in s.actions : startswith(a, "dynamodb:")])] ==
-      [toset(["arn:aws:dynamodb:eu-west-1:123456789012:table/octo-responder-dev-notices"])]
-    )
-    error_message = "the deploy role may manage this environment's notices table only"
-  }
-
-  assert {
-    condition = alltrue([
-      for doc in [data.aws_iam_policy_document.github_deploy_core[0], data.aws_iam_policy_document.github_deploy_edge[0]] : alltrue([
-        for s in doc.statement : toset([for c in s.condition : "${c.variable}=${join(",", c.values)}"]) == toset([
-          "kms:ViaService=dynamodb.eu-west-1.amazonaws.com",
-          "kms:GrantIsForAWSResource=true",
-          "aws:ResourceTag/Project=octo-responder",
-          "aws:ResourceTag/Environment=dev",
-        ]) if contains(s.actions, "kms:CreateGrant")
-      ])
-    ])
-    error_message = "the deploy role may create grants only for DynamoDB (the notices table), only on this environment's keys"
-  }
-
-  assert {
-    condition = alltrue([
-      for s in data.aws_iam_policy_document.github_deploy_core[0].statement :
-      length([for c in s.condition : c if c.variable == "aws:RequestTag/Environment" && c.values == tolist(["dev"])]) == 1
-      if contains(s.actions, "kms:CreateKey")
-    ])
-    error_message = "the deploy role may only create KMS keys tagged with its environment"
-  }
-}
-
-run "an_existing_oidc_provider_is_trusted_instead_of_a_new_one" {
-  variables {
-    environment              = "prod"
-    github_repository        = "example-org/octo-responder"
-    terraform_state_bucket   = "example-terraform-state"
-    github_oidc_provider_arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
-  }
-
-  assert {
-    condition     = length(aws_iam_openid_connect_provider.github) == 0
-    error_message = "with github_oidc_provider_arn no second provider may be created (one per account)"
-  }
-
-  assert {
-    condition = (
-      one(data.aws_iam_policy_document.github_deploy_trust[0].statement[0].principals).identifiers == toset(["arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"]) &&
-      [for c in data.aws_iam_policy_document.github_deploy_trust[0].statement[0].condition : c.values if c.variable == "token.actions.githubusercontent.com:sub"][0] == tolist(["repo:example-org/octo-responder:environment:prod"])
-    )
-    error_message = "the prod role must trust the given provider, for the prod environment only"
-  }
-}
-
-run "refuses_a_deploy_role_without_the_state_bucket" {
-  command = plan
-
-  variables {
-    github_repository = "example-org/octo-responder"
-  }
-
-  expect_failures = [var.terraform_state_bucket]
-}
-
-run "refuses_a_repository_that_is_not_owner_slash_name" {
-  command = plan
-
-  variables {
-    github_repository      = "example-org/*"
-    terraform_state_bucket = "example-terraform-state"
-  }
-
-  expect_failures = [var.github_repository]
 }

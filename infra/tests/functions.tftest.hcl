@@ -1,5 +1,6 @@
-# The two functions: runtime and packaging, published versions behind `live`, environment (names
-# of secrets, never their values), JSON logging and concurrency limits.
+# The functions: runtime and packaging, published versions behind `live`, environment (names of
+# secrets, never their values), JSON logging and concurrency limits. canary-check, CodeDeploy's
+# hook, has its own tests/canary.tftest.hcl.
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -10,10 +11,11 @@ variables {
   environment             = "dev"
   octopus_server_url      = "https://octopus.example.com"
   octopus_api_key         = "API-TESTTESTTESTTESTTEST"
-  webhook_token           = "0123456789abcdef0123456789abcdef"
+  webhook_token           = "" # "" generates it; set because terraform test < 1.17 needs it (hashicorp/terraform#38974)
   accept_message_zip      = "tests/fixtures/bootstrap.zip"
   process_message_zip     = "tests/fixtures/bootstrap.zip"
   sweep_interruptions_zip = "tests/fixtures/bootstrap.zip"
+  canary_check_zip        = "tests/fixtures/bootstrap.zip"
 }
 
 override_resource {
@@ -92,9 +94,9 @@ run "environment_names_the_secrets_and_never_holds_them" {
   assert {
     condition = !anytrue([
       for v in concat(values(module.accept_message.function.environment[0].variables), values(module.process_message.function.environment[0].variables)) :
-      v == var.octopus_api_key || v == var.webhook_token
+      strcontains(v, "API-TESTTESTTESTTESTTEST")
     ])
-    error_message = "no function environment may hold the API key or the webhook token"
+    error_message = "no function environment may hold the API key (the webhook secret is generated in AWS, no variable holds it)"
   }
 
   assert {
@@ -167,17 +169,40 @@ run "settings_flow_into_process_message" {
   }
 }
 
-# Every function tags its EMF metrics with the Environment dimension from ENVIRONMENT.
+# Every function tags its EMF metrics with the Environment dimension from ENVIRONMENT, canary-check
+# (CodeDeploy's hook, tests/canary.tftest.hcl) included.
 run "every_function_knows_its_environment_for_metrics" {
   variables {
     environment = "staging"
   }
 
   assert {
-    condition = length(local.functions) == 3 && alltrue([
-      for fn in values(local.functions) : fn.function.environment[0].variables.ENVIRONMENT == "staging"
+    condition = length(local.all_functions) == 4 && alltrue([
+      for fn in values(local.all_functions) : fn.function.environment[0].variables.ENVIRONMENT == "staging"
     ])
     error_message = "every function's environment must carry ENVIRONMENT = var.environment (the EMF Environment dimension)"
+  }
+}
+
+# Three functions serve traffic and are shifted by CodeDeploy; canary-check is not.
+run "the_functions_codedeploy_shifts_are_the_three_that_serve_traffic" {
+  command = plan
+
+  assert {
+    condition = (
+      toset(keys(local.functions)) == toset(["accept_message", "process_message", "sweep_interruptions"]) &&
+      toset(keys(local.all_functions)) == toset(["accept_message", "process_message", "sweep_interruptions", "canary_check"])
+    )
+    error_message = "local.functions (CodeDeploy's groups) must be the three functions that serve traffic; local.all_functions adds canary-check"
+  }
+
+  assert {
+    condition = alltrue([
+      for fn in values(local.all_functions) :
+      fn.function.runtime == "provided.al2023" && fn.function.architectures == tolist(["arm64"]) &&
+      fn.log_group.retention_in_days == 30 && fn.function.logging_config[0].log_format == "JSON"
+    ])
+    error_message = "every function, canary-check included, must be an arm64 provided.al2023 zip logging JSON to its own retained log group"
   }
 }
 

@@ -9,10 +9,11 @@ variables {
   environment             = "prod"
   octopus_server_url      = "https://octopus.example.com"
   octopus_api_key         = "API-TESTTESTTESTTESTTEST"
-  webhook_token           = "0123456789abcdef0123456789abcdef"
+  webhook_token           = "" # "" generates it; set because terraform test < 1.17 needs it (hashicorp/terraform#38974)
   accept_message_zip      = "tests/fixtures/bootstrap.zip"
   process_message_zip     = "tests/fixtures/bootstrap.zip"
   sweep_interruptions_zip = "tests/fixtures/bootstrap.zip"
+  canary_check_zip        = "tests/fixtures/bootstrap.zip"
 }
 
 override_resource {
@@ -32,8 +33,8 @@ run "outputs_give_everything_the_subscription_needs" {
   }
 
   assert {
-    condition     = output.webhook_header_name == "X-Octopus-Webhook-Token" && output.webhook_header_value == var.webhook_token
-    error_message = "the header key and value for the subscription must be output"
+    condition     = output.webhook_header_name == "X-Octopus-Webhook-Token" && output.webhook_token_parameter == "/octo-responder/prod/webhook-token"
+    error_message = "the header key and the webhook secret's parameter (never the secret: no output carries it) must be output for the subscriptions"
   }
 
   assert {

@@ -11,10 +11,11 @@ variables {
   environment             = "dev"
   octopus_server_url      = "https://octopus.example.com"
   octopus_api_key         = "API-TESTTESTTESTTESTTEST"
-  webhook_token           = "0123456789abcdef0123456789abcdef"
+  webhook_token           = "" # "" generates it; set because terraform test < 1.17 needs it (hashicorp/terraform#38974)
   accept_message_zip      = "tests/fixtures/bootstrap.zip"
   process_message_zip     = "tests/fixtures/bootstrap.zip"
   sweep_interruptions_zip = "tests/fixtures/bootstrap.zip"
+  canary_check_zip        = "tests/fixtures/bootstrap.zip"
 }
 
 # Distinct names and ARNs, so that a statement or target on the wrong resource fails.
@@ -154,9 +155,9 @@ run "sweep_environment_names_the_queue_webhooks_and_settings" {
 
   assert {
     condition = !anytrue([
-      for v in values(module.sweep_interruptions[0].function.environment[0].variables) : v == var.octopus_api_key || v == var.webhook_token
+      for v in values(module.sweep_interruptions[0].function.environment[0].variables) : strcontains(v, "API-TESTTESTTESTTESTTEST")
     ])
-    error_message = "the sweep's environment may not hold the API key or the webhook token"
+    error_message = "the sweep's environment may not hold the API key (the webhook secret is generated in AWS, no variable holds it)"
   }
 
   assert {

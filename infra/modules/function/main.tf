@@ -1,7 +1,8 @@
-# One function of the responder: a cargo-lambda zip published as a version behind a `live` alias,
-# its own log group (JSON logs, retention, the responder's key), its own role (what the caller
-# allows plus writing that log group), and an alarm on its Errors. What triggers it (API route,
-# queue mapping, schedule) stays with the caller, on the alias.
+# One function of the responder: a cargo-lambda zip published as a version behind a `live` alias
+# (moved by CodeDeploy or by Terraform: var.shifted_by_codedeploy), its own log group (JSON logs,
+# retention, the responder's key), its own role (what the caller allows plus writing that log
+# group), and an alarm on its Errors. What triggers it (API route, queue mapping, schedule) stays
+# with the caller, on the alias.
 
 locals {
   function_name = "${var.shared.name_prefix}-${var.name}"
@@ -31,6 +32,8 @@ resource "aws_iam_role" "this" {
   name               = "${local.function_name}-role"
   description        = var.role_description
   assume_role_policy = data.aws_iam_policy_document.assume_role.json
+  # The environment's boundary (infra/bootstrap): the deploy role may create this role only with it.
+  permissions_boundary = var.shared.permissions_boundary_arn
 }
 
 data "aws_iam_policy_document" "this" {
@@ -109,20 +112,42 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_iam_role_policy.this]
 }
 
+# Two variants of the alias, one of them per function (ignore_changes cannot depend on a variable).
+# The outputs hand out whichever exists as `alias`.
+#
+# live (var.shifted_by_codedeploy): created on the published version, then never moved by
+# Terraform. CodeDeploy (codedeploy.tf, scripts/shift-traffic.sh) is the one mover: it shifts the
+# alias's routing weights to a new version and sets function_version when done, or rolls back. A
+# plain `terraform apply` publishes the new version and leaves live where it is (and leaves
+# routing_config, which CodeDeploy sets while it shifts, alone). Its address is the one the alias
+# had before the variants (moved below), so no applied alias is replaced.
 resource "aws_lambda_alias" "live" {
-  name          = "live"
-  description   = var.alias_description
-  function_name = aws_lambda_function.this.function_name
-  # The published version, unless the caller keeps live where it is (CodeDeploy moves it).
-  function_version = coalesce(var.live_version, aws_lambda_function.this.version)
+  count = var.shifted_by_codedeploy ? 1 : 0
+
+  name             = "live"
+  description      = var.alias_description
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
 
   lifecycle {
-    # CodeDeploy (var.codedeploy_enabled) shifts traffic through the alias's routing weights; an
-    # apply during a deployment must not reset them. Terraform never sets routing_config here, so
-    # ignoring it changes nothing without CodeDeploy. (ignore_changes cannot depend on a variable,
-    # hence function_version above follows var.live_version instead of being ignored.)
-    ignore_changes = [routing_config]
+    ignore_changes = [function_version, routing_config]
   }
+}
+
+moved {
+  from = aws_lambda_alias.live
+  to   = aws_lambda_alias.live[0]
+}
+
+# live_by_terraform (not shifted, e.g. the canary-check hook itself): every apply moves live to the
+# version it publishes, at once.
+resource "aws_lambda_alias" "live_by_terraform" {
+  count = var.shifted_by_codedeploy ? 0 : 1
+
+  name             = "live"
+  description      = var.alias_description
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
 }
 
 # ---- Errors alarm --------------------------------------------------------------------------------

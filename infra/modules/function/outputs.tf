@@ -7,8 +7,8 @@ output "function" {
 }
 
 output "alias" {
-  description = "The live aws_lambda_alias."
-  value       = aws_lambda_alias.live
+  description = "The live aws_lambda_alias (whichever variant var.shifted_by_codedeploy chose)."
+  value       = one(concat(aws_lambda_alias.live, aws_lambda_alias.live_by_terraform))
 }
 
 output "log_group" {
@@ -37,6 +37,6 @@ output "assume_role_policy_document" {
 }
 
 output "errors_alarm" {
-  description = "The function's Errors aws_cloudwatch_metric_alarm (CodeDeploy rolls a canary back on it)."
+  description = "The function's Errors aws_cloudwatch_metric_alarm (5-minute periods; it pages a person)."
   value       = aws_cloudwatch_metric_alarm.errors
 }

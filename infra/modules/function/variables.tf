@@ -2,16 +2,17 @@
 # key, alarm targets) comes in one object from the root (local.function_shared).
 
 variable "shared" {
-  description = "Settings every function of the deployment shares: the <project>-<environment> name prefix, the environment (set as ENVIRONMENT), instruction set, default memory, log level and retention, the KMS key of the log group, and the alarm actions."
+  description = "Settings every function of the deployment shares: the <project>-<environment> name prefix, the environment (set as ENVIRONMENT), instruction set, default memory, log level and retention, the KMS key of the log group, the alarm actions, and the permissions boundary every role carries (null: none)."
   type = object({
-    name_prefix        = string
-    environment        = string
-    architecture       = string
-    memory_mb          = number
-    log_level          = string
-    log_retention_days = number
-    kms_key_arn        = string
-    alarm_actions      = list(string)
+    name_prefix              = string
+    environment              = string
+    architecture             = string
+    memory_mb                = number
+    log_level                = string
+    log_retention_days       = number
+    kms_key_arn              = string
+    alarm_actions            = list(string)
+    permissions_boundary_arn = optional(string)
   })
 }
 
@@ -97,8 +98,7 @@ variable "policy_statements" {
   }))
 }
 
-variable "live_version" {
-  description = "Version the live alias points at; null points it at the version this apply publishes. With CodeDeploy the root passes the version live points at now, so that Terraform never moves it past a canary."
-  type        = string
-  default     = null
+variable "shifted_by_codedeploy" {
+  description = "True when CodeDeploy moves the function's live alias (it has a deployment group, codedeploy.tf): Terraform creates live on the published version and never moves it afterwards. False: every apply moves live to the version it publishes."
+  type        = bool
 }

@@ -54,9 +54,13 @@ mock_resource "aws_sqs_queue" {
   }
 }
 
+# value, insecure_value: what the real provider keeps of a parameter written through value_wo
+# (ssm.tf), nothing. A parameter given either instead would hold it: tests/secrets.tftest.hcl.
 mock_resource "aws_ssm_parameter" {
   defaults = {
-    arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/mock"
+    arn            = "arn:aws:ssm:eu-west-1:123456789012:parameter/mock"
+    value          = ""
+    insecure_value = ""
   }
 }
 

@@ -118,6 +118,57 @@ check(
     "the schedule's dead-letter queue is a standard, KMS-encrypted queue",
 )
 
+# canary-check, CodeDeploy's lifecycle hook: told the three functions, the token's parameter and the
+# space; its live alias on the version this apply published.
+canary = lam.get_function(FunctionName=out["canary_check_function_name"])["Configuration"]
+function_names = {name: out[f"{name}_function_arn"].split(":")[-1] for name in ("accept_message", "process_message", "sweep_interruptions")}
+check(
+    canary.get("Environment", {}).get("Variables", {}) == {
+        "ENVIRONMENT": "dev",
+        "ACCEPT_MESSAGE_FUNCTION": function_names["accept_message"],
+        "PROCESS_MESSAGE_FUNCTION": function_names["process_message"],
+        "SWEEP_INTERRUPTIONS_FUNCTION": function_names["sweep_interruptions"],
+        "WEBHOOK_TOKEN_PARAMETER": out["webhook_token_parameter"],
+        "WEBHOOK_HEADER_NAME": out["webhook_header_name"],
+        "CANARY_SPACE_ID": "Spaces-1",
+    }
+    and canary["Timeout"] == 120,
+    "canary-check is told the three functions, the token parameter, the header and the space, with a 120 s timeout",
+)
+canary_live = lam.get_alias(FunctionName=canary["FunctionName"], Name="live")
+check(canary_live["FunctionVersion"] not in ("$LATEST", ""), "canary-check has a live alias on a published version")
+
+# CodeDeploy: one Lambda application, a group per shifted function with envs/dev.tfvars' all-at-once
+# configuration, CodeDeploy's role and automatic rollback. moto 5.2.5 does not keep a group's
+# alarmConfiguration (it answers {}), so the alarms are checked by tests/delivery.tftest.hcl only.
+codedeploy = client("codedeploy")
+application = out["codedeploy_application_name"]
+check(codedeploy.get_application(applicationName=application)["application"]["computePlatform"] == "Lambda", "one CodeDeploy application for Lambda")
+check(
+    out["codedeploy_deployment_group_names"] == function_names,
+    "a deployment group per shifted function, named like it (none for canary-check)",
+)
+iam = client("iam")
+codedeploy_role_arn = iam.get_role(RoleName="octo-responder-dev-codedeploy")["Role"]["Arn"]
+for name, group in out["codedeploy_deployment_group_names"].items():
+    info = codedeploy.get_deployment_group(applicationName=application, deploymentGroupName=group)["deploymentGroupInfo"]
+    rollback_config = info.get("autoRollbackConfiguration", {})
+    check(
+        info["deploymentConfigName"] == "CodeDeployDefault.LambdaAllAtOnce" and info["serviceRoleArn"] == codedeploy_role_arn
+        and info.get("deploymentStyle") == {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"}
+        and rollback_config.get("enabled") is True
+        and sorted(rollback_config.get("events", [])) == ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"],
+        f"{name}'s group shifts all at once (envs/dev.tfvars) as CodeDeploy's role, rolling back on failure and on alarm",
+    )
+codedeploy_policy = iam.get_role_policy(RoleName="octo-responder-dev-codedeploy", PolicyName="codedeploy-lambda")["PolicyDocument"]
+if isinstance(codedeploy_policy, str):
+    codedeploy_policy = json.loads(codedeploy_policy)
+invoke = [s for s in codedeploy_policy["Statement"] if s.get("Sid") == "InvokeCanaryCheckHook"]
+check(
+    len(invoke) == 1 and sorted(invoke[0]["Resource"]) == sorted([canary["FunctionArn"], canary["FunctionArn"] + ":*"]),
+    "CodeDeploy's role may invoke canary-check (the AppSpec's hooks) and its versions",
+)
+
 ssm = client("ssm")
 params = ssm.get_parameters(Names=[out["octopus_api_key_parameter"], out["webhook_token_parameter"]])["Parameters"]
 check(len(params) == 2 and all(p["Type"] == "SecureString" for p in params), "both secrets are SecureStrings")
@@ -128,10 +179,29 @@ for group in out["log_group_names"].values():
     check(len(found) == 1 and found[0].get("retentionInDays") == 14, f"{group} keeps logs 14 days (envs/dev.tfvars)")
 
 alarms = client("cloudwatch").describe_alarms(AlarmNamePrefix="octo-responder-dev-")["MetricAlarms"]
+rollback_names = {name for names in out["codedeploy_rollback_alarm_names"].values() for name in names}
+paging = [a for a in alarms if a["AlarmName"] not in rollback_names]
 check(
-    len(alarms) == 7 and all(a["AlarmActions"] == [out["alarm_topic_arn"]] for a in alarms),
-    "seven alarms (two queue, three Errors, sweep dead-letter queue, swept interruptions), all notifying the alarm topic",
+    len(paging) == 8 and all(a["AlarmActions"] == [out["alarm_topic_arn"]] for a in paging),
+    "eight paging alarms (two queue, four Errors, sweep dead-letter queue, swept interruptions), all notifying the alarm topic",
 )
+# The rollback alarms (codedeploy.tf) only stop a CodeDeploy deployment: 60-second periods, no actions.
+rollback = {a["AlarmName"]: a for a in alarms if a["AlarmName"] in rollback_names}
+check(
+    len(rollback_names) == 7 and set(rollback) == rollback_names
+    and all(a["Period"] == 60 and a["EvaluationPeriods"] == 1 and a["Threshold"] == 0 and not a["AlarmActions"] for a in rollback.values()),
+    "seven rollback alarms (live and new-version Errors of each shifted function, process-message's Failed), 60 s, no actions",
+)
+for name in ("accept_message", "process_message", "sweep_interruptions"):
+    fn_name = out[f"{name}_function_arn"].split(":")[-1]
+    by_dims = {
+        frozenset((d["Name"], d["Value"]) for d in rollback[n]["Dimensions"]): n for n in out["codedeploy_rollback_alarm_names"][name]
+    }
+    check(
+        frozenset({("FunctionName", fn_name), ("Resource", f"{fn_name}:live")}) in by_dims
+        and frozenset({("FunctionName", fn_name), ("Resource", f"{fn_name}:live"), ("ExecutedVersion", out[f"{name}_version"])}) in by_dims,
+        f"{name} rolls back on Errors of its live alias and of version {out[f'{name}_version']} through it",
+    )
 
 # The "needs a person" topic: created under the responder's key (apply-destroy.sh also sets
 # needs_a_person_email), named in both publishers' environment, and the only topic they may publish to.
@@ -148,7 +218,6 @@ check(
     [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("email", "needs-a-person@example.com")],
     "needs_a_person_email is subscribed to it by email",
 )
-iam = client("iam")
 for name, short in (("process_message", "process-message"), ("sweep_interruptions", "sweep-interruptions")):
     env = lam.get_function(FunctionName=out[f"{name}_function_arn"])["Configuration"].get("Environment", {}).get("Variables", {})
     check(env.get("NEEDS_A_PERSON_TOPIC_ARN") == topic_arn, f"{name} has NEEDS_A_PERSON_TOPIC_ARN = the topic's ARN")

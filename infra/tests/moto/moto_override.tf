@@ -14,11 +14,13 @@ provider "aws" {
   endpoints {
     apigatewayv2 = var.moto_endpoint
     cloudwatch   = var.moto_endpoint
+    codedeploy   = var.moto_endpoint
     dynamodb     = var.moto_endpoint
     iam          = var.moto_endpoint
     kms          = var.moto_endpoint
     lambda       = var.moto_endpoint
     logs         = var.moto_endpoint
+    s3           = var.moto_endpoint
     scheduler    = var.moto_endpoint
     sns          = var.moto_endpoint
     sqs          = var.moto_endpoint
