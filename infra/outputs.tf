@@ -133,7 +133,7 @@ output "octopus_api_key_parameter" {
 }
 
 output "webhook_token_parameter" {
-  description = "Name of the SSM SecureString holding the environment's webhook secret (generated inside AWS; no output carries the value): each rule's token (the subscription's WebhookHeaderValue) is HMAC-SHA256 of the rule's canonical query under it, which `make subscriptions` and `octo-responder token` derive after reading it with kms:Decrypt."
+  description = "Name of the SSM SecureString holding the environment's webhook secret (generated during the apply or by `make rotate-webhook-secret`; no output carries the value): each rule's token (the subscription's WebhookHeaderValue) is HMAC-SHA256 of the rule's canonical query under it, which `make subscriptions` and `octo-responder token` derive after reading it with kms:Decrypt."
   value       = aws_ssm_parameter.webhook_token.name
 }
 

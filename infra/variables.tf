@@ -1,6 +1,6 @@
 # Inputs. No secret is ever a value Terraform keeps: the Octopus API key is an ephemeral variable
 # written to SSM write-only (never in a plan or the state), and the webhook secret is generated
-# inside AWS (ssm.tf). Never put either in a committed tfvars file.
+# during the apply (ssm.tf). Never put either in a committed tfvars file.
 
 # ---- Where and what ------------------------------------------------------------------------------
 
@@ -105,6 +105,11 @@ variable "webhook_token" {
   validation {
     condition     = var.webhook_token == "" || try(length(var.webhook_token) >= 32 && can(regex("^[!-~]+$", var.webhook_token)), false)
     error_message = "webhook_token must be at least 32 printable characters without spaces."
+  }
+
+  validation {
+    condition     = var.webhook_token == "" || var.webhook_secret_version == 1
+    error_message = "webhook_token carries the current secret into the first apply after the secrets became write-only; with webhook_secret_version above 1 (a rotation) it would write that old secret again. Unset TF_VAR_webhook_token (delete the GitHub secret WEBHOOK_TOKEN)."
   }
 }
 

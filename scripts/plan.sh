@@ -6,11 +6,11 @@
 # CodeDeploy always moves the live aliases (infra/codedeploy.tf); the aliases ignore their
 # function_version, so the plan never moves live and nothing about live is read here.
 #
-# Secrets: none is written to the plan or the state. The webhook secret is generated inside AWS
-# (make rotate-webhook-secret); the Octopus API key is either the ephemeral, write-only variable
-# TF_VAR_octopus_api_key (give it again to make deploy: an ephemeral value is not saved in the
-# plan) or put into its SSM parameter out of band (make secrets). An empty TF_VAR_octopus_api_key
-# counts as unset.
+# Secrets: none is written to the plan or the state. The webhook secret is generated during the
+# apply that creates it, or rotated by make rotate-webhook-secret; the Octopus API key is either
+# the ephemeral, write-only variable TF_VAR_octopus_api_key (give it again to make deploy: an
+# ephemeral value is not saved in the plan) or put into its SSM parameter out of band (make
+# secrets). An empty TF_VAR_octopus_api_key counts as unset.
 #
 # Environment: PLAN_SUMMARY_FILE (optional): appends the plan's digest and `terraform show
 # -no-color` of it, as Markdown, to that file (the workflow passes $GITHUB_STEP_SUMMARY, which a

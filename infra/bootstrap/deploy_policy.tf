@@ -9,7 +9,7 @@
 #                given policies or a boundary only with this environment's permissions boundary
 #                (boundary.tf), and passed only to their own service
 #   sqs, ssm     the queues; the two SecureString parameters
-#   secretsmanager  GetRandomPassword only: the webhook secret is generated inside AWS (ssm.tf)
+#   secretsmanager  GetRandomPassword only: `make rotate-webhook-secret` run with this role
 #   scheduler    the sweep's schedule and its schedule group
 #   kms          create a key tagged with this project and environment, then manage only such keys
 #                (and let DynamoDB create its grant on one for the notices table)
@@ -83,14 +83,25 @@ data "aws_iam_policy_document" "deploy_core" {
     }
   }
 
-  # Mapping ARNs hold a random UUID: they cannot be named per environment.
+  # Mapping ARNs hold a random UUID: they cannot be named per environment. Reading and tagging
+  # any mapping of the region is allowed; changing or deleting one only when it invokes one of
+  # this environment's functions (lambda:FunctionArn), so dev's role cannot touch prod's mapping.
   statement {
-    sid = "EventSourceMappings"
-    actions = [
-      "lambda:DeleteEventSourceMapping", "lambda:GetEventSourceMapping", "lambda:ListTags",
-      "lambda:TagResource", "lambda:UntagResource", "lambda:UpdateEventSourceMapping",
-    ]
+    sid       = "EventSourceMappings"
+    actions   = ["lambda:GetEventSourceMapping", "lambda:ListTags", "lambda:TagResource", "lambda:UntagResource"]
     resources = ["${each.value.arn.lambda}:event-source-mapping:*"]
+  }
+
+  statement {
+    sid       = "EventSourceMappingChange"
+    actions   = ["lambda:DeleteEventSourceMapping", "lambda:UpdateEventSourceMapping"]
+    resources = ["${each.value.arn.lambda}:event-source-mapping:*"]
+
+    condition {
+      test     = "ArnLike"
+      variable = "lambda:FunctionArn"
+      values   = ["${each.value.arn.lambda}:function:${each.value.name_prefix}-*"]
+    }
   }
 
   # Create a role, give it an inline policy (or take one away), or set its boundary: only with this
@@ -182,7 +193,8 @@ data "aws_iam_policy_document" "deploy_data" {
   }
 
   # GetRandomPassword takes no resource ARN and touches no secret: it returns random characters
-  # (the ephemeral webhook secret of infra/ssm.tf, never stored by Terraform).
+  # (a new webhook secret for `make rotate-webhook-secret`, scripts/secrets.sh, when an operator
+  # runs it with this role; Terraform itself generates the first one, infra/ssm.tf).
   statement {
     sid       = "RandomPassword"
     actions   = ["secretsmanager:GetRandomPassword"]

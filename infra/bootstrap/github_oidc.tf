@@ -3,8 +3,9 @@
 # policy accepts it only with the audience sts.amazonaws.com, the subject
 # repo:<owner>/<name>:environment:<env> (a job of this repository in the GitHub environment named
 # like the Terraform environment) and the job_workflow_ref of the reusable deploy workflow
-# (<owner>/<name>/.github/workflows/deploy-environment.yml@<any ref>): another workflow of the
-# repository, even one a person adds on a branch allowed into that GitHub environment, is refused.
+# run from main or a release tag (<owner>/<name>/.github/workflows/deploy-environment.yml@<ref>,
+# var.deploy_refs): another workflow of the repository, or this one run from any other branch,
+# even one allowed into that GitHub environment, is refused.
 #
 # One root for every environment of the account (for_each over var.environments), not one apply
 # per environment: the OIDC provider and the state bucket exist once per account, so a root per
@@ -48,7 +49,7 @@ data "aws_iam_policy_document" "deploy_trust" {
       content {
         test     = "StringLike"
         variable = "${local.github_oidc_host}:job_workflow_ref"
-        values   = ["${var.github_repository}/${var.deploy_workflow_path}@*"]
+        values   = [for ref in var.deploy_refs : "${var.github_repository}/${var.deploy_workflow_path}@${ref}"]
       }
     }
   }

@@ -37,7 +37,7 @@ data "aws_iam_policy_document" "plan_trust" {
       content {
         test     = "StringLike"
         variable = "${local.github_oidc_host}:job_workflow_ref"
-        values   = ["${var.github_repository}/${var.deploy_workflow_path}@*"]
+        values   = [for ref in var.deploy_refs : "${var.github_repository}/${var.deploy_workflow_path}@${ref}"]
       }
     }
   }

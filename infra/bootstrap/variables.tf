@@ -80,6 +80,17 @@ variable "deploy_workflow_path" {
   }
 }
 
+variable "deploy_refs" {
+  description = "The git refs whose run of the deploy workflow may assume a deploy or plan role (the @<ref> of job_workflow_ref; * matches any characters): main, where dev deploys from, and the release tags staging and prod deploy. A workflow run on any other branch is refused, even in an allowed GitHub environment."
+  type        = list(string)
+  default     = ["refs/heads/main", "refs/tags/v*"]
+
+  validation {
+    condition     = length(var.deploy_refs) > 0 && alltrue([for ref in var.deploy_refs : can(regex("^refs/(heads|tags)/[A-Za-z0-9._/*-]+$", ref))])
+    error_message = "deploy_refs must be git refs such as refs/heads/main or refs/tags/v*."
+  }
+}
+
 variable "check_job_workflow_ref" {
   description = "When true (the default), the trust policy also requires the token's job_workflow_ref claim to be deploy_workflow_path of github_repository (AWS STS evaluates this GitHub claim since January 2026). Set false only in a partition where STS refuses the condition key."
   type        = bool

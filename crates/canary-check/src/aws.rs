@@ -1,13 +1,15 @@
-//! CodeDeploy and Lambda through the AWS SDK: the [`Deployments`] and [`Invoker`] the hook runs
-//! with in AWS (and, in the tests, against stand-ins of both services on loopback).
+//! CodeDeploy, Lambda and SSM through the AWS SDK: the [`Deployments`], [`Invoker`] and
+//! [`WebhookSecret`] the hook runs with in AWS (and, in the tests, against stand-ins of both services on loopback).
 
 use aws_sdk_codedeploy::error::DisplayErrorContext;
 use aws_sdk_codedeploy::types::LifecycleEventStatus;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvocationType;
+use secrecy::SecretString;
+use secrets::SecretSource;
 use serde_json::Value;
 
-use crate::hook::{Deployments, HookError, HookEvent, Invoker, Status, Target};
+use crate::hook::{Deployments, HookError, HookEvent, Invoker, Status, Target, WebhookSecret};
 use crate::probes::Invoked;
 
 /// CodeDeploy: a Lambda deployment's one target names the function and the version `live` moves to.
@@ -99,5 +101,23 @@ impl Invoker for Lambda {
             function_error: output.function_error().map(str::to_owned),
             payload,
         })
+    }
+}
+
+/// The webhook secret from its SSM SecureString parameter (or inline), read again for every
+/// lifecycle event.
+#[derive(Debug, Clone)]
+pub struct Secret {
+    pub source: SecretSource,
+    pub aws: aws_config::SdkConfig,
+}
+
+impl WebhookSecret for Secret {
+    async fn read(&self) -> Result<SecretString, HookError> {
+        self.source
+            .clone()
+            .resolve(&self.aws)
+            .await
+            .map_err(|e| HookError::Secret(e.to_string()))
     }
 }

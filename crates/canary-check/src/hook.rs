@@ -42,6 +42,8 @@ pub enum HookError {
     CodeDeploy(String),
     #[error("Lambda: {0}")]
     Lambda(String),
+    #[error("the webhook secret: {0}")]
+    Secret(String),
 }
 
 /// CodeDeploy, as far as the hook needs it.
@@ -60,6 +62,19 @@ pub trait Invoker {
         version: &str,
         event: &Value,
     ) -> impl Future<Output = Result<Invoked, HookError>> + Send;
+}
+
+/// The environment's webhook secret, read for every lifecycle event, so that after a rotation
+/// the next deployment signs with the new secret however long this instance has been warm.
+pub trait WebhookSecret {
+    fn read(&self) -> impl Future<Output = Result<SecretString, HookError>> + Send;
+}
+
+/// A secret given once (local runs and tests).
+impl WebhookSecret for SecretString {
+    async fn read(&self) -> Result<SecretString, HookError> {
+        Ok(self.clone())
+    }
 }
 
 /// One probe's outcome.
@@ -88,18 +103,17 @@ pub struct Verdict {
     pub problem: Option<String>,
 }
 
-/// The hook, with its CodeDeploy and Lambda.
+/// The hook, with its CodeDeploy, Lambda and webhook secret.
 #[derive(Debug)]
-pub struct Hook<D, I> {
+pub struct Hook<D, I, S> {
     deployments: D,
     invoker: I,
     config: Config,
-    secret: SecretString,
+    secret: S,
 }
 
-impl<D: Deployments, I: Invoker> Hook<D, I> {
-    /// `secret` is the environment's webhook secret, read at cold start.
-    pub fn new(deployments: D, invoker: I, config: Config, secret: SecretString) -> Self {
+impl<D: Deployments, I: Invoker, S: WebhookSecret> Hook<D, I, S> {
+    pub fn new(deployments: D, invoker: I, config: Config, secret: S) -> Self {
         Self {
             deployments,
             invoker,
@@ -152,12 +166,19 @@ impl<D: Deployments, I: Invoker> Hook<D, I> {
             ));
             return verdict;
         };
+        let secret = match self.secret.read().await {
+            Ok(secret) => secret,
+            Err(error) => {
+                verdict.problem = Some(format!("cannot sign the synthetic webhooks: {error}"));
+                return verdict;
+            }
+        };
         let synthetic = Synthetic {
             space: self.config.space.clone(),
             task: self.config.task.clone(),
             event_id: Synthetic::event_id_for(deployment_id),
             header_name: self.config.header_name.clone(),
-            token: Synthetic::rule_token(self.secret.expose_secret().as_bytes()),
+            token: Synthetic::rule_token(secret.expose_secret().as_bytes()),
             now: OffsetDateTime::now_utc(),
         };
         for probe in probes(kind, &synthetic) {
@@ -243,7 +264,7 @@ mod tests {
         }
     }
 
-    fn hook(target: Option<(&str, &str)>, payload: &str) -> Hook<FakeDeployments, FakeInvoker> {
+    fn hook(target: Option<(&str, &str)>, payload: &str) -> Hook<FakeDeployments, FakeInvoker, SecretString> {
         let config = Config::from_lookup(&Pairs(&[
             ("ACCEPT_MESSAGE_FUNCTION", "r-dev-accept-message"),
             ("PROCESS_MESSAGE_FUNCTION", "r-dev-process-message"),
@@ -262,7 +283,12 @@ mod tests {
             payload: payload.into(),
             ..FakeInvoker::default()
         };
-        Hook::new(deployments, invoker, config, "an-environment-secret".to_owned().into())
+        Hook::new(
+            deployments,
+            invoker,
+            config,
+            SecretString::from("an-environment-secret"),
+        )
     }
 
     fn event() -> HookEvent {
@@ -330,6 +356,26 @@ mod tests {
         let mut hook = hook(Some(("r-dev-process-message", "8")), r#"{"batchItemFailures":[]}"#);
         hook.deployments.report_fails = true;
         assert!(matches!(hook.handle(event()).await, Err(HookError::CodeDeploy(_))));
+    }
+
+    /// A secret that cannot be read (SSM refused).
+    #[derive(Debug)]
+    struct Unreadable;
+
+    impl WebhookSecret for Unreadable {
+        async fn read(&self) -> Result<SecretString, HookError> {
+            Err(HookError::Secret("AccessDeniedException".into()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_secret_that_cannot_be_read_is_reported_failed_without_invoking() {
+        let readable = hook(Some(("r-dev-accept-message", "4")), r#"{"statusCode":202}"#);
+        let hook = Hook::new(readable.deployments, readable.invoker, readable.config, Unreadable);
+        let verdict = hook.handle(event()).await.unwrap();
+        assert_eq!(verdict.status, Status::Failed);
+        assert!(verdict.problem.as_deref().unwrap().contains("AccessDeniedException"));
+        assert!(hook.invoker.calls.lock().unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -19,4 +19,4 @@ pub mod hook;
 pub mod probes;
 
 pub use config::Config;
-pub use hook::{Deployments, Hook, HookError, HookEvent, Invoker, Status, Target, Verdict};
+pub use hook::{Deployments, Hook, HookError, HookEvent, Invoker, Status, Target, Verdict, WebhookSecret};

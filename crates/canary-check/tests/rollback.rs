@@ -4,8 +4,10 @@
 //! published versions through the AWS SDK's Lambda client; those versions are the real
 //! accept-message, process-message and sweep-interruptions binaries, run by harness's Invoke API
 //! against a moto SQS queue and the Octopus simulator. A process-message version that fails every
-//! record (its Octopus answers 503 to everything) must be reported `Failed`, which leaves `live`
-//! on the version it had; the good versions must be let through.
+//! record (its Octopus answers 503 to everything), or that is the wrong build (accept-message's
+//! binary published as process-message), must be reported `Failed`: CodeDeploy then fails the
+//! deployment and its auto-rollback keeps `live` on the version it had. The good versions must be
+//! reported `Succeeded`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -74,6 +76,8 @@ async fn world() -> World {
     let octopus = |url: &str| with_aws(&[("OCTOPUS_SERVER_URL", url), ("OCTOPUS_API_KEY", sim.api_key())]);
     publish(PROCESS, "7", &binary("process-message"), octopus(&base_url));
     publish(PROCESS, "8", &binary("process-message"), octopus(&broken_url));
+    // A bad build: the wrong function's binary in process-message's zip.
+    publish(PROCESS, "9", &binary("accept-message"), octopus(&base_url));
     let mut sweep_env = octopus(&base_url);
     sweep_env.extend(pairs(&[
         ("QUEUE_URL", &queue_url),
@@ -126,30 +130,40 @@ impl World {
 }
 
 #[tokio::test]
-async fn a_process_message_version_that_fails_every_record_is_reported_failed_and_live_stays_where_it_was() {
+async fn a_process_message_version_that_fails_every_record_or_is_the_wrong_build_is_reported_failed() {
     let mut w = world().await;
-    w.codedeploy.deploy("d-BADVERSION", PROCESS, "7", "8");
+    w.codedeploy.deploy("d-FAILSRECORDS", PROCESS, "7", "8");
+    w.codedeploy.deploy("d-WRONGBUILD", PROCESS, "7", "9");
 
-    let verdict = w.lifecycle_event("d-BADVERSION", "hook-before-1").await;
+    let fails_records = w.lifecycle_event("d-FAILSRECORDS", "hook-before-1").await;
+    let wrong_build = w.lifecycle_event("d-WRONGBUILD", "hook-before-2").await;
 
-    assert_eq!(verdict["status"], "Failed", "{verdict}");
-    assert!(
-        verdict["checks"][0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("1 record(s) failed"),
-        "{verdict}"
-    );
-    let reports = w.codedeploy.reports();
-    assert_eq!(reports.len(), 1);
+    assert_eq!(fails_records["status"], "Failed", "{fails_records}");
+    let detail = fails_records["checks"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("1 record(s) failed"), "{detail}");
+    assert_eq!(wrong_build["status"], "Failed", "{wrong_build}");
+    let detail = wrong_build["checks"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("reported an error"), "{detail}");
+    let reports: Vec<_> = w
+        .codedeploy
+        .reports()
+        .into_iter()
+        .map(|r| (r.deployment_id, r.hook_execution_id, r.status))
+        .collect();
     assert_eq!(
-        (
-            reports[0].hook_execution_id.as_str(),
-            reports[0].status.as_str(),
-            reports[0].live.as_str()
-        ),
-        ("hook-before-1", "Failed", "7"),
-        "rolled back: live stays on the current version"
+        reports,
+        [
+            (
+                "d-FAILSRECORDS".to_owned(),
+                "hook-before-1".to_owned(),
+                "Failed".to_owned()
+            ),
+            (
+                "d-WRONGBUILD".to_owned(),
+                "hook-before-2".to_owned(),
+                "Failed".to_owned()
+            ),
+        ]
     );
     let invoked: Vec<_> = w
         .lambda
@@ -159,8 +173,11 @@ async fn a_process_message_version_that_fails_every_record_is_reported_failed_an
         .collect();
     assert_eq!(
         invoked,
-        [(PROCESS.to_owned(), "8".to_owned())],
-        "the new version, directly"
+        [
+            (PROCESS.to_owned(), "8".to_owned()),
+            (PROCESS.to_owned(), "9".to_owned())
+        ],
+        "the new versions, directly"
     );
 }
 
@@ -180,14 +197,14 @@ async fn each_function_s_good_version_passes_its_probes_and_is_let_through() {
         .codedeploy
         .reports()
         .into_iter()
-        .map(|r| (r.deployment_id, r.status, r.live))
+        .map(|r| (r.deployment_id, r.status))
         .collect();
     assert_eq!(
         reports,
         [
-            ("d-ACCEPT".to_owned(), "Succeeded".to_owned(), "4".to_owned()),
-            ("d-PROCESS".to_owned(), "Succeeded".to_owned(), "7".to_owned()),
-            ("d-SWEEP".to_owned(), "Succeeded".to_owned(), "3".to_owned()),
+            ("d-ACCEPT".to_owned(), "Succeeded".to_owned()),
+            ("d-PROCESS".to_owned(), "Succeeded".to_owned()),
+            ("d-SWEEP".to_owned(), "Succeeded".to_owned()),
         ]
     );
     let invoked: Vec<_> = w

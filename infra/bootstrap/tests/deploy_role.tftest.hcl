@@ -120,7 +120,7 @@ run "trust_only_the_deploy_workflow_of_the_repository_in_the_same_github_environ
         ]) == toset([
         { test = "StringEquals", variable = "token.actions.githubusercontent.com:aud", values = tolist(["sts.amazonaws.com"]) },
         { test = "StringEquals", variable = "token.actions.githubusercontent.com:sub", values = tolist(["repo:example-org/octo-responder:environment:${env}"]) },
-        { test = "StringLike", variable = "token.actions.githubusercontent.com:job_workflow_ref", values = tolist(["example-org/octo-responder/.github/workflows/deploy-environment.yml@*"]) },
+        { test = "StringLike", variable = "token.actions.githubusercontent.com:job_workflow_ref", values = tolist(["example-org/octo-responder/.github/workflows/deploy-environment.yml@refs/heads/main", "example-org/octo-responder/.github/workflows/deploy-environment.yml@refs/tags/v*"]) },
       ])
     ])
     error_message = "the trust policy must require audience sts.amazonaws.com, exactly the subject repo:<owner>/<name>:environment:<env>, and the job_workflow_ref of deploy-environment.yml in that repository"
@@ -388,5 +388,25 @@ run "every_permission_stays_within_its_environment" {
       ])
     ])
     error_message = "the deploy role may create KMS keys tagged with its environment only, and grants only for DynamoDB on such keys"
+  }
+}
+
+# Mapping ARNs cannot name an environment: a change to a mapping must name its function instead.
+run "event_source_mappings_change_only_for_this_environment_s_functions" {
+  assert {
+    condition = alltrue([
+      for env in ["dev", "prod"] : [
+        for doc in [data.aws_iam_policy_document.deploy_core[env], data.aws_iam_policy_document.deploy_data[env], data.aws_iam_policy_document.deploy_edge[env]] : [
+          for s in doc.statement : {
+            sid       = s.sid
+            condition = [for c in s.condition : { test = c.test, variable = c.variable, values = c.values }]
+          } if length(setintersection(s.actions, ["lambda:DeleteEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:*"])) > 0
+        ]
+        ] == [[{
+          sid       = "EventSourceMappingChange"
+          condition = [{ test = "ArnLike", variable = "lambda:FunctionArn", values = tolist(["arn:aws:lambda:eu-west-1:123456789012:function:octo-responder-${env}-*"]) }]
+      }], [], []]
+    ])
+    error_message = "DeleteEventSourceMapping and UpdateEventSourceMapping only in one statement, with lambda:FunctionArn naming this environment's functions"
   }
 }

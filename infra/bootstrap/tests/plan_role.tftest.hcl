@@ -21,7 +21,7 @@ run "trust_only_the_plan_job_of_the_same_environment" {
         ]) == toset([
         { test = "StringEquals", variable = "token.actions.githubusercontent.com:aud", values = tolist(["sts.amazonaws.com"]) },
         { test = "StringEquals", variable = "token.actions.githubusercontent.com:sub", values = tolist(["repo:example-org/octo-responder:environment:${env}-plan"]) },
-        { test = "StringLike", variable = "token.actions.githubusercontent.com:job_workflow_ref", values = tolist(["example-org/octo-responder/.github/workflows/deploy-environment.yml@*"]) },
+        { test = "StringLike", variable = "token.actions.githubusercontent.com:job_workflow_ref", values = tolist(["example-org/octo-responder/.github/workflows/deploy-environment.yml@refs/heads/main", "example-org/octo-responder/.github/workflows/deploy-environment.yml@refs/tags/v*"]) },
       ])
     ])
     error_message = "the plan role must trust only the deploy workflow's jobs in the GitHub environment <env>-plan (never <env>, which the deploy role trusts)"

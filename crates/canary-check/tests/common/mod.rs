@@ -1,9 +1,9 @@
 //! A stand-in for CodeDeploy's JSON API (awsJson1.1) on loopback, as far as a lifecycle hook
 //! uses it: `ListDeploymentTargets` and `GetDeploymentTarget` for the deployments it was given,
-//! and `PutLifecycleEventHookExecutionStatus`, whose reports it records. On a report it does what
-//! CodeDeploy does with a deployment whose auto-rollback is on (infra/codedeploy.tf): `Failed`
-//! fails the deployment and `live` stays on (or goes back to) the current version; `Succeeded`
-//! lets the deployment move `live` to the target version.
+//! and `PutLifecycleEventHookExecutionStatus`, whose reports it records. What CodeDeploy then does
+//! is its own: a `Failed` hook fails the deployment, and the deployment groups' auto-rollback on
+//! `DEPLOYMENT_FAILURE` (infra/codedeploy.tf, checked by infra/tests/delivery.tftest.hcl) moves
+//! `live` back to the current version.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
@@ -25,14 +25,12 @@ pub struct Deployment {
     pub target: String,
 }
 
-/// What a hook reported for a deployment, and where that leaves `live`.
+/// What a hook reported for a deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     pub deployment_id: String,
     pub hook_execution_id: String,
     pub status: String,
-    /// The version `live` is on after CodeDeploy acted on the report.
-    pub live: String,
 }
 
 #[derive(Debug, Default)]
@@ -144,16 +142,10 @@ async fn handle(State(books): State<Arc<Mutex<Books>>>, headers: HeaderMap, body
                 .as_str()
                 .unwrap_or_default()
                 .to_owned();
-            let live = if status == "Succeeded" {
-                deployment.target.clone()
-            } else {
-                deployment.current.clone()
-            };
             books.reports.push(Report {
                 deployment_id,
                 hook_execution_id: hook_execution_id.clone(),
                 status,
-                live,
             });
             answer(json!({"lifecycleEventHookExecutionId": hook_execution_id}))
         }

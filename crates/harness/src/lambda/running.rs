@@ -21,11 +21,12 @@ pub struct Running {
 }
 
 impl Running {
-    /// Spawns `binary` with `env` and waits until it is ready for its first event.
+    /// Spawns `binary` with `env` and waits until it is ready for its first event; an error when it
+    /// exits first.
     pub async fn start(binary: &Path, name: &str, env: &[(String, String)]) -> Result<Self, LambdaError> {
         let api = RuntimeApi::start().await?;
         let spawned = Instant::now();
-        let child = tokio::process::Command::new(binary)
+        let mut child = tokio::process::Command::new(binary)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("AWS_LAMBDA_RUNTIME_API", api.address.to_string())
@@ -42,10 +43,12 @@ impl Running {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()?;
-        let ready_at = api
-            .ready(TIMEOUT)
-            .await
-            .ok_or(format!("{name} never asked for an event"))?;
+        // A process that exits before it asks for an event (a configuration error at start-up)
+        // is an answer at once, not a wait for the timeout.
+        let ready_at = tokio::select! {
+            ready = api.ready(TIMEOUT) => ready.ok_or(format!("{name} never asked for an event"))?,
+            status = child.wait() => return Err(format!("{name} exited during start-up ({})", status?).into()),
+        };
         Ok(Self {
             child,
             api,
@@ -64,9 +67,22 @@ impl Running {
     }
 
     /// Sends one event and waits for the answer, a reported error included (`Answer::ok` false).
+    /// A process that exits instead of answering (a start-up error, a crash) is an error answer,
+    /// as Lambda reports `Runtime.ExitError`.
     pub async fn answer(&mut self, event: String) -> Result<Answer, LambdaError> {
         let id = self.api.invoke(event);
-        Ok(self.api.answer(&id, TIMEOUT).await.ok_or("no answer within 60 s")?)
+        tokio::select! {
+            answer = self.api.answer(&id, TIMEOUT) => Ok(answer.ok_or("no answer within 60 s")?),
+            status = self.child.wait() => Ok(Answer {
+                at: Instant::now(),
+                ok: false,
+                body: serde_json::json!({
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": format!("the function exited before answering ({})", status?),
+                })
+                .to_string(),
+            }),
+        }
     }
 
     /// Peak resident memory so far (`VmHWM`), in KiB.
