@@ -177,7 +177,12 @@ fn differences(want: &Desired, have: &Existing, rewrite_tokens: bool) -> Vec<&'s
     if want.webhook_uri != have.webhook_uri {
         what.push("webhook URL");
     }
-    if have.header_key.as_deref() != Some(want.header_key.as_str()) {
+    // HTTP header names ignore case (as the doctor's check does): only another name is a change.
+    if !have
+        .header_key
+        .as_deref()
+        .is_some_and(|key| key.eq_ignore_ascii_case(&want.header_key))
+    {
         what.push("header key");
     }
     let token_differs = match &have.header_value {
@@ -399,6 +404,28 @@ mod tests {
         };
         let changes = plan(&[want], &[known_wrong], PREFIX, false);
         assert!(matches!(&changes[0], Change::Update { what, .. } if what == &["header value"]));
+    }
+
+    #[test]
+    fn a_header_key_that_differs_only_in_case_is_no_change_and_another_key_is() {
+        let want = desired("a");
+        let mut lower = existing_like(&want, "Subscriptions-1");
+        lower.header_key = Some(want.header_key.to_ascii_lowercase());
+        let changes = plan(std::slice::from_ref(&want), &[lower], PREFIX, false);
+        assert_eq!(verbs(&changes), [("unchanged", "octo-responder/dev/a")]);
+
+        let mut other = existing_like(&want, "Subscriptions-1");
+        other.header_key = Some("X-Another-Header".into());
+        let changes = plan(std::slice::from_ref(&want), &[other], PREFIX, false);
+        assert_eq!(verbs(&changes), [("update", "octo-responder/dev/a")]);
+        assert!(format!("{:?}", changes[0]).contains("header key"), "{:?}", changes[0]);
+
+        let mut absent = existing_like(&want, "Subscriptions-1");
+        absent.header_key = None;
+        assert_eq!(
+            verbs(&plan(&[want], &[absent], PREFIX, false)),
+            [("update", "octo-responder/dev/a")]
+        );
     }
 
     #[test]
